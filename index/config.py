@@ -1,0 +1,36 @@
+"""Typed settings for the corpus side (the `index:` and `retrieval:` sections of config.yaml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    """Base for every config section: an unknown key is an error that names it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class IndexSettings(Strict):
+    dir: Path = Path(".newsbot/index")
+    corpus: Path = Path("corpus")
+    embed_model: str = "bundled:all-MiniLM-L6-v2"
+    embed_batch_size: int = Field(32, ge=1)
+    chunk_size: int = Field(160, ge=32, description="tokens per chunk")
+    chunk_overlap: int = Field(32, ge=0)
+    vector_store: Literal["faiss"] = "faiss"
+    max_file_mb: float = Field(20, gt=0)
+
+
+class RetrievalSettings(Strict):
+    top_k: int = Field(8, ge=1)
+    dense_k: int = Field(20, ge=1)
+    bm25_k: int = Field(20, ge=1)
+    rrf_k: int = Field(60, ge=1)
+    bm25_weight: float = Field(1.0, ge=0)
+    min_dense_score: float = Field(0.30, ge=-1, le=1)
+    literal_boost: float = Field(0.5, ge=0)
+    near_duplicate_threshold: float = Field(0.95, gt=0, le=1)
