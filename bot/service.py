@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answer import Answer
+from bot import evidence as ev
+from bot.answer import Answer, Citation, Retrieved
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.followup import standalone
+from bot.llm import LLM, LLMError, get_llm
+from bot.prompts import render
+from bot.verify import Rejected, Source, verify
+from index.embedding import get_embedder
+from index.ingest import IngestReport, Progress, ingest
+from index.literals import extract
+from index.retrieve import HybridRetriever
+from index.store import Corpus, IndexStore
+
+log = logging.getLogger(__name__)
+MAX_QUESTION_CHARS = 1000
+REFUSAL = "The articles do not cover this, so I can't answer it from them."
 
 
 @dataclass
@@ -20,19 +37,140 @@ class CorpusStats:
 
 
 class Newsbot:
-    """Thread-safe: `ask` may run in several threads at once; `ingest` swaps the index atomically."""
+    """Thread-safe: `ask` may run in several threads at once; `ingest` swaps in the new index atomically."""
 
-    def __init__(self, settings: Settings, index_dir: Path | None = None) -> None:
-        raise NotImplementedError  # being written
+    def __init__(self, settings: Settings, index_dir: Path | None = None, llm: LLM | None | str = "config") -> None:
+        self.settings = settings
+        self.store = IndexStore(index_dir or settings.index.dir)
+        self.embedder = get_embedder(settings.index.embed_model, settings.index.embed_batch_size)
+        self.dim = len(self.embedder.get_query_embedding("dimension probe"))
+        self.llm: LLM | None = get_llm(settings.llm) if llm == "config" else llm  # type: ignore[assignment]
+        self._write_lock = threading.Lock()
+        self._load()
 
-    def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
-        """Answer from the articles; records the turn in `conversation` when one is given."""
-        raise NotImplementedError
+    def _load(self) -> None:
+        corpus = self.store.load(self.embedder, self.dim)
+        # One tuple, replaced in one assignment: readers never see a half-swapped index.
+        self._state = (corpus, HybridRetriever(corpus, self.settings.retrieval, self.embedder))
 
-    def ingest(self, paths: list[Path]):
-        """Ingest files/folders into the index and make them answerable at once; returns an IngestReport
-        with .added .updated .unchanged .duplicates (ints) and .rejected (list of 'path[:line]: reason')."""
-        raise NotImplementedError
+    @property
+    def corpus(self) -> Corpus:
+        return self._state[0]
+
+    # ---- corpus -------------------------------------------------------------------------------
+
+    def ingest(self, paths: list[Path], progress: Progress | None = None) -> IngestReport:
+        with self._write_lock:
+            report = ingest(paths, self.store, self.settings.index, self.embedder, self.dim, progress)
+            self._load()
+        return report
 
     def stats(self) -> CorpusStats:
-        raise NotImplementedError
+        corpus = self.corpus
+        outlets = sorted({r.metadata.get("source") for r in corpus.docs.values() if r.metadata.get("source")})
+        dates = sorted(r.metadata["published_at"] for r in corpus.docs.values() if r.metadata.get("published_at"))
+        return CorpusStats(len(corpus.docs), corpus.chunk_count, outlets, dates[0] if dates else None, dates[-1] if dates else None)
+
+    def _outlet(self, doc_id: str) -> str:
+        return self.corpus.docs[doc_id].metadata.get("source") or doc_id
+
+    # ---- answering ----------------------------------------------------------------------------
+
+    def ask(self, question: str, conversation: Conversation | None = None, id: str | None = None) -> Answer:
+        started = time.perf_counter()
+        question = " ".join(question.split())[:MAX_QUESTION_CHARS]
+        query = standalone(question, conversation)
+        corpus, retriever = self._state
+        hits = retriever.search(query) if question else []
+        retrieved_at = time.perf_counter()
+        answer = Answer(question=question, answer="", refused=False, mode="extractive", id=id,
+                        standalone_question=query if query != question else None)
+        answer.retrieved = [Retrieved(h.doc_id, h.chunk_id, round(h.score, 5)) for h in hits]
+        cands = ev.gather(corpus, hits, query, self.embedder)
+        why_not = self._refusal_reason(query, hits, cands)
+        generate_ms = 0.0
+        if why_not:
+            answer.answer, answer.refused, answer.mode, answer.note = REFUSAL, True, "refused", why_not
+        else:
+            chosen = ev.pick(cands, self.settings.answer.max_passages)
+            t = time.perf_counter()
+            done = self._generate(answer, query, chosen) if self.llm else False
+            generate_ms = (time.perf_counter() - t) * 1000
+            if not done:
+                self._extract(answer, chosen[: self.settings.answer.max_evidence])
+            self._corroborate(answer, cands, chosen[0], hits)
+        total = time.perf_counter()
+        answer.timings_ms = {
+            "retrieve": (retrieved_at - started) * 1000,
+            "generate": generate_ms,
+            "total": (total - started) * 1000,
+        }
+        if conversation is not None:
+            conversation.add(answer)
+        return answer
+
+    def _refusal_reason(self, query: str, hits, cands: list[ev.Evidence]) -> str | None:
+        if not query:
+            return "empty question"
+        if not hits or not cands:
+            return "nothing relevant was retrieved"
+        literals = extract(query)
+        if literals and max(h.literal_match for h in hits) < 1.0:
+            missing = [l.text for l in literals if not any(l.found_in(self.corpus.texts.get(h.doc_id, "")) for h in hits)]
+            return f"no article mentions {', '.join(missing) or 'all of: ' + ', '.join(l.text for l in literals)}"
+        if cands[0].cosine < self.settings.retrieval.min_dense_score:
+            return f"best evidence is too weak (similarity {cands[0].cosine:.2f} < {self.settings.retrieval.min_dense_score})"
+        return None
+
+    def _generate(self, answer: Answer, query: str, chosen: list[ev.Evidence]) -> bool:
+        """Ask the LLM; keep its answer only if every sentence verifies against the cited sources."""
+        sources = [Source(i + 1, e.doc_id, e.text) for i, e in enumerate(chosen)]
+        listing = "\n".join(f"[{s.n}] {s.text}" for s in sources)
+        try:
+            raw = self.llm.chat(render("system"), render("answer", sources=listing, question=query))
+            if "NOT IN SOURCES" in raw.upper():
+                raise Rejected("the model found no answer in the sources")
+            verified = verify(raw, sources)
+        except (LLMError, Rejected) as e:
+            answer.note = f"Showing verbatim evidence: the generated answer was not used ({e})."
+            log.info("generation not used: %s", e)
+            return False
+        except Exception as e:  # a backend bug must not cost the user the answer
+            log.exception("LLM backend failed")
+            answer.note = f"Showing verbatim evidence: the language model failed ({type(e).__name__})."
+            return False
+        renumber: dict[int, int] = {}
+        for vs in verified:
+            for n, _ in vs.cites:
+                renumber.setdefault(n, len(renumber) + 1)
+        text = " ".join(vs.text for vs in verified)
+        text = __import__("re").sub(r"\[(\d{1,3})\]", lambda m: f"[{renumber[int(m.group(1))]}]", text)
+        quotes = {n: q for vs in verified for n, q in vs.cites}
+        answer.citations = [self._citation(renumber[n], sources[n - 1].doc_id, quotes[n]) for n in renumber]
+        answer.answer, answer.mode = text, "generated"
+        return True
+
+    def _extract(self, answer: Answer, chosen: list[ev.Evidence]) -> None:
+        lines = []
+        for i, e in enumerate(chosen, 1):
+            lines.append(f"{e.text} [{i}]")
+            answer.citations.append(self._citation(i, e.doc_id, e.text))
+        answer.answer, answer.mode = "\n".join(lines), "extractive"
+
+    def _citation(self, n: int, doc_id: str, quote: str) -> Citation:
+        text = self.corpus.texts[doc_id]
+        if quote not in text:  # by construction this cannot happen; refuse to show it if it ever does
+            raise RuntimeError(f"quote for [{n}] is not verbatim in {doc_id}")
+        meta = self.corpus.docs[doc_id].metadata
+        return Citation(n, doc_id, meta.get("title"), meta.get("source"), meta.get("url"), meta.get("published_at"), quote)
+
+    def _corroborate(self, answer: Answer, cands: list[ev.Evidence], anchor: ev.Evidence, hits) -> None:
+        docs = ev.supporting_docs(cands, anchor) | {c.doc_id for c in answer.citations}
+        for h in hits:  # syndicated copies collapsed at retrieval, and identical texts, count too
+            if h.doc_id in docs:
+                docs |= set(h.also)
+        for d in list(docs):
+            docs |= set(self.corpus.duplicates_of(d))
+        outlets = {self._outlet(d) for d in docs}
+        total = len({self._outlet(d) for d in self.corpus.docs})
+        answer.corroboration = f"reported by {len(outlets)} of {total} sources"

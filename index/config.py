@@ -33,4 +33,4 @@ class RetrievalSettings(Strict):
     bm25_weight: float = Field(1.0, ge=0)
     min_dense_score: float = Field(0.30, ge=-1, le=1)
     literal_boost: float = Field(0.5, ge=0)
-    near_duplicate_threshold: float = Field(0.95, gt=0, le=1)
+    near_duplicate_threshold: float = Field(0.8, gt=0, le=1)

@@ -1,0 +1,257 @@
+"""The `newsbot` command: ingest, ask, chat, eval, telegram. Heavy libraries load only in the handlers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+EXAMPLES = """examples:
+  newsbot ask "Who denied involvement?"            answer from the bundled sample corpus (indexed on first use)
+  newsbot ingest ~/articles feed.jsonl              add articles (txt, md, html, jsonl, folders) to the index
+  newsbot ask "Who claimed responsibility?" --json  the machine-readable answer
+  newsbot ask --batch questions.jsonl --json        many questions, models loaded once
+  newsbot chat                                      a terminal chat with follow-ups
+  newsbot eval --questions bench/data/gold_sample.jsonl
+  newsbot telegram                                  run the Telegram bot (see README)
+"""
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="newsbot", description="Answers questions from news articles, with verified verbatim citations.",
+                                epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", type=Path, help="config file (default: config.yaml of the project)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ing = sub.add_parser("ingest", help="add or update articles in the index", epilog="example: newsbot ingest corpus/ extra.jsonl")
+    ing.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".txt .md .html .htm .jsonl files or folders")
+    ing.add_argument("--index", type=Path, metavar="DIR", help="index dir (default: index.dir from config)")
+
+    ask = sub.add_parser("ask", help="answer one question (or a batch)", epilog='example: newsbot ask "Who denied involvement?" --json')
+    ask.add_argument("question", nargs="?", help="the question")
+    ask.add_argument("--batch", type=Path, metavar="FILE", help='JSONL lines {"id"?, "question", "conversation"?}')
+    ask.add_argument("--index", type=Path, metavar="DIR")
+    ask.add_argument("--json", action="store_true", help="print JSON objects (one per question)")
+
+    chat = sub.add_parser("chat", help="terminal chat with follow-ups; /sources, /reset, /quit")
+    chat.add_argument("--index", type=Path, metavar="DIR")
+
+    ev = sub.add_parser("eval", help="score answers against a gold questions file",
+                        epilog="example: newsbot eval --questions bench/data/gold_sample.jsonl --corpus corpus")
+    ev.add_argument("--questions", type=Path, required=True, metavar="FILE")
+    src = ev.add_mutually_exclusive_group()
+    src.add_argument("--corpus", type=Path, nargs="+", metavar="PATH", help="build a temporary index from these inputs")
+    src.add_argument("--index", type=Path, metavar="DIR", help="use an existing index")
+    ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
+
+    sub.add_parser("telegram", help="run the Telegram bot (telegram: section of the config)")
+    sub.add_parser("config", help="print the effective configuration (secrets redacted)")
+    return p
+
+
+def _quiet_libraries(settings: Settings, verbose: bool) -> None:
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    logging.basicConfig(level=logging.INFO if verbose else settings.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("httpx", "httpcore", "sentence_transformers", "transformers", "bm25s", "faiss", "urllib3", "telegram.ext.Updater"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _progress_ingest(bot, paths: list[Path]):
+    """Ingest with a rich progress bar on a terminal; returns the report."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if not sys.stderr.isatty():
+        return bot.ingest(paths)
+    with Progress(TextColumn("embedding chunks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True,
+                  console=__import__("rich.console").console.Console(stderr=True)) as bar:
+        task = bar.add_task("embed", total=None)
+        return bot.ingest(paths, progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _open_bot(settings: Settings, index: Path | None):
+    from bot.service import Newsbot
+    from index.store import IndexStore
+
+    if index is not None and not IndexStore(index).exists():
+        raise UsageError(f"no index at {index}; build one with: newsbot ingest PATH --index {index}")
+    bot = Newsbot(settings, index_dir=index)
+    if index is None and not bot.store.exists():
+        print(f"newsbot: indexing the bundled corpus {settings.index.corpus} into {settings.index.dir} (first use)", file=sys.stderr)
+        report = _progress_ingest(bot, [settings.index.corpus])
+        print(f"newsbot: {report.summary()}", file=sys.stderr)
+    return bot
+
+
+def _cmd_ingest(settings: Settings, args) -> int:
+    from bot.service import Newsbot
+
+    bot = Newsbot(settings, index_dir=args.index, llm=None)
+    report = _progress_ingest(bot, args.paths)
+    for r in report.rejected:
+        print(f"rejected {r}", file=sys.stderr)
+    rate = report.chunks_embedded / report.embed_seconds if report.embed_seconds else 0
+    print(f"{report.summary()} ({rate:.0f} chunks/s) -> {bot.store.root}")
+    return 1 if report.rejected else 0
+
+
+def format_answer(a) -> str:
+    """Plain-text rendering for the terminal: the answer, how it was produced, then the sources."""
+    how = {"generated": "generated, every citation verified", "extractive": "verbatim evidence", "refused": "not in the articles"}[a.mode]
+    lines = [a.answer, ""]
+    if a.citations:
+        lines.append("Sources:")
+        for c in a.citations:
+            bits = [c.source or c.doc_id] + [x for x in (c.title, c.published_at) if x]
+            lines.append(f"  [{c.n}] " + " — ".join(bits) + (f" <{c.url}>" if c.url else "") + f"  ({c.doc_id})")
+            lines.append(f"      “{c.quote}”")
+    footer = [how] + ([a.corroboration] if a.corroboration else [])
+    lines.append("(" + "; ".join(footer) + ")")
+    if a.note and a.mode != "generated":
+        lines.append(a.note)
+    return "\n".join(lines)
+
+
+def _read_batch(path: Path):
+    """Yields (line number, item dict or error message)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{path}: cannot read ({e})") from None
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield n, f"{path}:{n}: malformed JSON ({e.msg})"
+            continue
+        if not isinstance(item, dict) or not isinstance(item.get("question"), str) or not item["question"].strip():
+            yield n, f'{path}:{n}: expected an object with a non-empty "question"'
+            continue
+        yield n, item
+
+
+def run_batch(bot, items, on_answer) -> None:
+    """Answer items in order; consecutive items with the same `conversation` share chat memory."""
+    from bot.conversation import Conversation
+
+    conv, conv_key = None, object()
+    for item in items:
+        key = item.get("conversation")
+        if key is None:
+            conv, conv_key = None, object()
+        elif key != conv_key:
+            conv, conv_key = Conversation(bot.settings.answer.history_turns), key
+        on_answer(item, bot.ask(item["question"], conv, id=None if item.get("id") is None else str(item["id"])))
+
+
+def _cmd_ask(settings: Settings, args) -> int:
+    if bool(args.question) == bool(args.batch):
+        raise UsageError("give a QUESTION or --batch FILE (not both)")
+    if args.question is not None and not args.question.strip():
+        raise UsageError("the question is empty")
+    items = list(_read_batch(args.batch)) if args.batch else [(0, {"question": args.question})]
+    bot = _open_bot(settings, args.index)
+    failed = 0
+
+    def show(item, answer) -> None:
+        print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_answer(answer) + "\n", flush=True)
+
+    good = []
+    for n, item in items:
+        if isinstance(item, str):
+            failed += 1
+            if good:
+                run_batch(bot, good, show)
+                good = []
+            print(json.dumps({"id": None, "line": n, "error": item}) if args.json else item, flush=True)
+            print(f"newsbot: {item}", file=sys.stderr)
+        else:
+            good.append(item)
+    run_batch(bot, good, show)
+    return 1 if failed else 0
+
+
+def _cmd_chat(settings: Settings, args) -> int:
+    from bot.conversation import Conversation
+
+    bot = _open_bot(settings, args.index)
+    conv = Conversation(settings.answer.history_turns)
+    stats = bot.stats()
+    print(f"newsbot chat: {stats.articles} articles from {len(stats.outlets) or 'unnamed'} outlets. "
+          "Ask a question; /sources shows the last answer's sources, /reset forgets the chat, /quit leaves.")
+    while True:
+        try:
+            line = input("you> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not line:
+            continue
+        if line in ("/quit", "/exit"):
+            return 0
+        if line == "/reset":
+            conv.reset()
+            print("(conversation forgotten)")
+            continue
+        if line == "/sources":
+            last = conv.last
+            print(format_answer(last) if last else "(no answer yet)")
+            continue
+        a = bot.ask(line, conv)
+        print("bot> " + format_answer(a) + "\n", flush=True)
+
+
+def _cmd_eval(settings: Settings, args) -> int:
+    from bot.evaluate import main as eval_main
+
+    return eval_main(settings, args)
+
+
+def _cmd_telegram(settings: Settings, args) -> int:
+    from bot.telegram import run
+
+    run(settings)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        _quiet_libraries(settings, args.verbose)
+        if args.command == "config":
+            print(json.dumps(settings.redacted(), indent=2, default=str))
+            return 0
+        handler = {"ingest": _cmd_ingest, "ask": _cmd_ask, "chat": _cmd_chat, "eval": _cmd_eval, "telegram": _cmd_telegram}[args.command]
+        return handler(settings, args)
+    except (ConfigError, UsageError) as e:
+        print(f"newsbot: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # a known failure class reads as one line; a bug keeps its traceback under -v
+        from bot.llm import LLMError
+        from index.store import IndexError_
+
+        if isinstance(e, (LLMError, IndexError_, OSError)):
+            print(f"newsbot: error: {e}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Literal constraints in a question: years, quarters, numbers and names that a passage must contain.
+
+"Wimbledon 2019" must not be answered from the 2018 report, however similar the two texts are; dense
+embeddings barely see such differences, so retrieval checks them explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])")
+_QUARTER = re.compile(r"\b(Q[1-4])\b", re.I)
+_NAME = re.compile(r"\b([A-Z][\w’'\-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-]*)*)")
+# Capitalised words that are not names: question words, sentence starters, days, months.
+_NOT_NAMES = {
+    "who", "what", "when", "where", "why", "how", "which", "whose", "whom", "did", "does", "do", "is", "are",
+    "was", "were", "has", "have", "had", "can", "could", "will", "would", "should", "the", "a", "an", "in",
+    "on", "at", "of", "and", "or", "to", "for", "by", "with", "according", "tell", "me", "give", "list",
+    "name", "say", "said", "i", "it", "they", "he", "she", "this", "that", "there", "and", "also", "and",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "is", "many", "much",
+}
+
+
+@dataclass(frozen=True)
+class Literal:
+    text: str
+    weight: float  # figures decide more than names: the near-duplicates differ by them
+
+    def found_in(self, text: str) -> bool:
+        """Whole-word, case-insensitive; a multiword name matches when each of its words occurs
+        ("Chief Minister Bugti" in "Chief Minister Sarfraz Bugti")."""
+        return all(re.search(r"(?<![\w])" + re.escape(w) + r"(?![\w])", text, re.I) for w in self.text.split())
+
+
+def _variants(name: str) -> str:
+    return name.removesuffix("’s").removesuffix("'s")
+
+
+def extract(question: str) -> list[Literal]:
+    found: dict[str, Literal] = {}
+    for m in _QUARTER.finditer(question):
+        found[m.group(1).upper()] = Literal(m.group(1).upper(), 2.0)
+    for m in _NUMBER.finditer(question):
+        found.setdefault(m.group(0), Literal(m.group(0), 2.0))
+    for m in _NAME.finditer(question):
+        words = [w for w in m.group(1).split() if w.lower() not in _NOT_NAMES]
+        # Drop leading non-name words ("Did Reuters" -> "Reuters"); keep multiword names whole.
+        while words and words[0].lower() in _NOT_NAMES:
+            words.pop(0)
+        name = _variants(" ".join(words))
+        if name and not _QUARTER.fullmatch(name) and not name.isdigit():
+            found.setdefault(name.lower(), Literal(name, 1.0))
+    return list(found.values())
+
+
+def match_fraction(literals: list[Literal], text: str) -> float:
+    """Weighted share of the literals that `text` contains (1.0 when there are none)."""
+    total = sum(l.weight for l in literals)
+    if not total:
+        return 1.0
+    return sum(l.weight for l in literals if l.found_in(text)) / total

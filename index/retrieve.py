@@ -1,0 +1,137 @@
+"""Hybrid retrieval: FAISS dense top-k fused with BM25 by reciprocal rank fusion, then literal
+constraints, near-duplicate collapse and outlet diversity.
+
+The fusion is a few lines written here rather than llama-index's QueryFusionRetriever because the
+answering layer needs each hit's own dense similarity (for refusal), not only the fused rank.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle
+
+from index.config import RetrievalSettings
+from index.literals import extract, match_fraction
+from index.store import Corpus
+
+_WORD = re.compile(r"\w+")
+_FIGURE_OR_NAME = re.compile(r"\b(?:\d[\d,.]*|[A-Z][\w’'-]+)\b")
+
+
+@dataclass
+class Hit:
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    score: float  # fused, after literal and diversity adjustments
+    dense: float  # cosine similarity to the query (0 when only BM25 found it)
+    literal_match: float = 1.0  # share of the question's literals found in the article
+    also: list[str] = field(default_factory=list)  # doc_ids carrying the same text (syndicated copies)
+
+
+def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
+
+
+def _same_text(a: str, b: str, threshold: float) -> bool:
+    """Syndicated copy: nearly the same words *and* the same figures and names (seasons of one
+    tournament share their words but not their years and winners, so they are never merged)."""
+    if set(_FIGURE_OR_NAME.findall(a)) != set(_FIGURE_OR_NAME.findall(b)):
+        return False
+    sa, sb = _shingles(a), _shingles(b)
+    return len(sa & sb) / max(1, len(sa | sb)) >= threshold
+
+
+class HybridRetriever(BaseRetriever):
+    def __init__(self, corpus: Corpus, settings: RetrievalSettings, embedder) -> None:
+        super().__init__()
+        self.corpus = corpus
+        self.settings = settings
+        self.embedder = embedder
+
+    def _source(self, doc_id: str) -> str:
+        return self.corpus.docs[doc_id].metadata.get("source") or doc_id
+
+    def _doc_haystack(self, doc_id: str) -> str:
+        meta = self.corpus.docs[doc_id].metadata
+        return " ".join(str(meta.get(k) or "") for k in ("title", "published_at", "dateline")) + "\n" + self.corpus.texts.get(doc_id, "")
+
+    def dense(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
+        if not self.corpus.chunk_count:
+            return []
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        result = self.corpus.vector_store.query(VectorStoreQuery(query_embedding=query_vector, similarity_top_k=k))
+        return list(zip(result.ids or [], (float(s) for s in result.similarities or [])))
+
+    def keyword(self, query: str, k: int) -> list[str]:
+        bm25 = self.corpus.bm25()
+        if bm25 is None or not _WORD.search(query):
+            return []
+        bm25.similarity_top_k = min(k, self.corpus.chunk_count)
+        return [n.node.node_id for n in bm25.retrieve(query) if (n.score or 0) > 0]
+
+    def search(self, query: str, top_k: int | None = None) -> list[Hit]:
+        s = self.settings
+        top_k = top_k or s.top_k
+        query_vector = self.embedder.get_query_embedding(query)
+        dense = self.dense(query_vector, s.dense_k)
+        keyword = self.keyword(query, s.bm25_k)
+        fused: dict[str, float] = {}
+        for rank, (cid, _) in enumerate(dense):
+            fused[cid] = fused.get(cid, 0) + 1 / (s.rrf_k + rank + 1)
+        for rank, cid in enumerate(keyword):
+            fused[cid] = fused.get(cid, 0) + s.bm25_weight / (s.rrf_k + rank + 1)
+        cosine = dict(dense)
+        for cid in fused:  # BM25-only hits still need a dense score for refusal decisions
+            if cid not in cosine:
+                cosine[cid] = _cos(query_vector, self._chunk_vector(cid))
+        literals = extract(query)
+        candidates = []
+        for cid, score in fused.items():
+            node = self.corpus.node(cid)
+            doc_id = node.metadata["doc_id"]
+            frac = match_fraction(literals, self._doc_haystack(doc_id)) if literals else 1.0
+            score *= 1 + s.literal_boost * (2 * frac - 1) if literals else 1
+            candidates.append(Hit(cid, doc_id, node.get_content(), node.start_char_idx or 0, node.end_char_idx or 0, score, cosine[cid], frac))
+        candidates.sort(key=lambda h: h.score, reverse=True)
+        return self._select(candidates, top_k)
+
+    def _chunk_vector(self, chunk_id: str) -> list[float]:
+        vs = self.corpus.vector_store
+        return vs._faiss_index.reconstruct(vs._node_id_to_faiss_id_map[chunk_id]).tolist()
+
+    def _select(self, candidates: list[Hit], top_k: int) -> list[Hit]:
+        """Greedy pick: collapse syndicated copies into one hit, and make a further chunk of an already
+        picked article or outlet pay a small penalty so that citations span sources."""
+        picked: list[Hit] = []
+        pool = list(candidates)
+        while pool and len(picked) < top_k:
+            def adjusted(h: Hit) -> float:
+                same_doc = sum(p.doc_id == h.doc_id for p in picked)
+                same_outlet = sum(self._source(p.doc_id) == self._source(h.doc_id) for p in picked)
+                return h.score * (0.85**same_doc) * (0.95**same_outlet)
+
+            best = max(pool, key=adjusted)
+            pool.remove(best)
+            twin = next((p for p in picked if p.doc_id != best.doc_id and _same_text(p.text, best.text, self.settings.near_duplicate_threshold)), None)
+            if twin:
+                if best.doc_id not in twin.also:
+                    twin.also.append(best.doc_id)
+                continue
+            best.score = adjusted(best)
+            picked.append(best)
+        return picked
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return [NodeWithScore(node=self.corpus.node(h.chunk_id), score=h.score) for h in self.search(query_bundle.query_str)]
+
+
+def _cos(a: list[float], b: list[float]) -> float:
+    return float(sum(x * y for x, y in zip(a, b)))
