@@ -293,12 +293,12 @@ class TelegramFrontend:
 
     async def _answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
         message, user = update.effective_message, update.effective_user
-        question = re.sub(r"\s+", " ", question).strip()
+        length, question = len(question), re.sub(r"\s+", " ", question).strip()
         if not question:
             await self._reply(message, "What would you like to know? Ask me a question about the news.")
             return
         if len(question) > MAX_QUESTION_CHARS:
-            await self._reply(message, f"That message is {len(question):,} characters long; please ask in under "
+            await self._reply(message, f"That message is {length:,} characters long; please ask in under "
                                        f"{MAX_QUESTION_CHARS:,} characters.")
             return
         wait, tell = self.limiter.check(user.id)

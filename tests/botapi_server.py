@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 MAX_TEXT = 4096
 
@@ -201,7 +201,7 @@ class FakeBotAPI:
         class Handler(_Handler):
             server_api = api
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="fake-bot-api", daemon=True)
@@ -576,6 +576,16 @@ def _auto_entities(text: str) -> list[dict]:
     return ents
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):  # clients hanging up
+            super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_api: FakeBotAPI
     protocol_version = "HTTP/1.1"
@@ -592,6 +602,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self) -> None:
         api = self.server_api
         url = urlsplit(self.path)
+        url = url._replace(path=unquote(url.path))  # PTB percent-encodes the token's ':' in file URLs
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         file_prefix = f"/file/bot{api.token}/"
         if url.path.startswith(file_prefix):
@@ -652,8 +663,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(status, json.dumps(payload).encode(), "application/json")
 
     def _reply(self, status: int, body: bytes, ctype: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up on a long poll
+            self.close_connection = True
