@@ -109,7 +109,10 @@ def _markdown_to_text(text: str) -> tuple[str, str | None]:
 def _html_article(html: str) -> tuple[str, dict]:
     import trafilatura  # heavy import, only when HTML is read
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
+    # No extensive date search: it guesses from any year on the page ("Copyright 2024" -> 2024-01-01),
+    # and a citation must not carry a date the page does not state.
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False,
+                                      date_extraction_params={"extensive_search": False, "original_date": True})
     if doc is None:
         return "", {}
     d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
