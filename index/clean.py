@@ -20,9 +20,17 @@ _NAV_LINE = re.compile(
 _PIPE_LINE = re.compile(r"^\s*\|.*\|\s*$")
 _CREDIT = re.compile(
     r"^\s*[\(\[]?\s*(with inputs? from|inputs? from|edited by|written by|reporting by|compiled by|"
-    r"this story has been|this article has been|this is an auto-?generated|published by)\b[^.]{0,120}[\)\]]?\s*\.?\s*$",
+    r"this story has been|this article has been|this is an auto-?generated|published by)\b[^.]{0,120}\.?\s*[\)\]]?\s*\.?\s*$",
     re.I,
 )
+_META_NOTE = re.compile(r"^\s*[\(\[]?\s*(this story has been|this article has been|this is an auto-?generated)", re.I)
+# Unbracketed, "Inputs from ..." or "Published by ..." is a credit only if the rest names people or
+# agencies: "Inputs from the public were collected over six weeks" is news.
+_CREDIT_WORDS = frozenset(
+    "and in the of from by with our staff agency agencies wire wires bureau desk correspondent correspondents "
+    "additional reporting editing writing input inputs".split()
+)
+_WORDS = re.compile(r"[^\W\d_][\w'’-]*")
 _CTA_VERBS = re.compile(
     r"\b(download|subscribe|sign up|follow us|follow|stay updated|stay tuned|check (out )?the|click|tap|"
     r"get (the )?(latest|in-depth)|install|join (us|our)|like us|share this|don'?t miss|read the latest)\b",
@@ -49,12 +57,21 @@ def is_boilerplate(paragraph: str) -> bool:
     p = paragraph.strip()
     if not p:
         return True
-    if _NAV_LINE.match(p) or _PIPE_LINE.match(p) or _CREDIT.match(p):
+    if _NAV_LINE.match(p) or _PIPE_LINE.match(p) or _is_credit(p):
         return True
     verbs = len(_CTA_VERBS.findall(p))
     objects = len(_CTA_OBJECTS.findall(p))
-    # A news sentence may mention an app or say "follow"; a promotional paragraph piles them up.
-    return verbs >= 2 and objects >= 2
+    # A news sentence may mention an app or say "follow"; a promotional paragraph piles them up, or
+    # opens with an order to the reader ("Download the ... app ... for the latest news").
+    return (verbs >= 2 or bool(_CTA_VERBS.match(p))) and objects >= 2
+
+
+def _is_credit(p: str) -> bool:
+    if not _CREDIT.match(p):
+        return False
+    if p[0] in "([" or _META_NOTE.match(p):
+        return True
+    return all(w[0].isupper() or w.lower() in _CREDIT_WORDS for w in _WORDS.findall(p))
 
 
 def clean_text(text: str) -> str:
