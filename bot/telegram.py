@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TYPING_INTERVAL_S = 4.0  # Telegram shows "typing…" for about 5 s per chat action
-MAX_QUESTION_CHARS = 2000
+MAX_QUESTION_CHARS = 1000  # Newsbot reads no more than this; say so rather than cut silently
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".jsonl")
 REFUSAL_COOLDOWN_S = 3600.0  # a stranger hears "this bot is private" once an hour, not once a message
 ANSWERS_KEPT = 20  # per chat, for the Sources buttons under older answers
@@ -570,6 +570,10 @@ def run(settings: Settings) -> None:
         raise ConfigError("telegram.webhook.url is empty: webhook mode needs the public https URL Telegram posts to")
     log.info("loading the index for the Telegram bot (%s mode, API %s)", tg.mode, tg.base_url)
     newsbot = Newsbot(settings)
+    if not newsbot.store.exists():  # as `newsbot ask` does: a first run serves the bundled sample
+        log.info("indexing %s into %s (first use)", settings.index.corpus, settings.index.dir)
+        report = newsbot.ingest([settings.index.corpus])
+        log.info("indexed: %s", report.summary())
     application = build_application(settings, newsbot)
     if tg.mode == "polling":
         application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=3)

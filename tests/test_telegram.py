@@ -59,6 +59,7 @@ class FakeNewsbot:
         self.delay = 0.0
         self.stats_calls = 0
         self.fail_stats = False
+        self.store = SimpleNamespace(exists=lambda: True)  # already indexed: run() skips first-use indexing
         self._lock = threading.Lock()
 
     def stats(self) -> CorpusStats:
@@ -349,6 +350,15 @@ def test_follow_ups_see_the_chat_history_and_reset_forgets_it(api, bot, fake):
     assert len(fake.asked[-1][1]) == 3
 
 
+def test_questions_in_one_chat_are_answered_in_order_with_history(api, bot, fake):
+    fake.delay = 0.3
+    api.send_message(ALICE, "first question")
+    api.send_message(ALICE, "second question")
+    first, second = api.wait_for_messages(ALICE, 2)
+    assert fake.asked == [("first question", []), ("second question", ["first question"])]
+    assert "(after: first question)" in second.plain and "(after:" not in first.plain
+
+
 def test_stranger_gets_one_polite_refusal_and_no_content(api, start_bot, fake):
     start_bot(fake, allowed_user_ids=[ALICE])
     [refusal] = ask(api, STRANGER, "/start")
@@ -607,15 +617,111 @@ def test_webhook_mode_checks_the_secret_token_and_stops_on_sigterm(api, tmp_path
 
 
 @pytest.fixture(scope="module")
-def real_newsbot(tmp_path_factory):
-    from bot.service import Newsbot
-
-    settings = Settings.model_validate({
+def real_settings(tmp_path_factory) -> Settings:
+    return Settings.model_validate({
         "index": {"dir": str(tmp_path_factory.mktemp("index")), "corpus": str(REPO / "corpus")},
         "llm": {"backend": "none"}, "answer": {"history_turns": 3}})
-    try:
-        newsbot = Newsbot(settings)
-        newsbot.stats()
-    except NotImplementedError:
-        pytest.skip("Newsbot is not implemented yet")
+
+
+@pytest.fixture(scope="module")
+def real_newsbot(real_settings):
+    """The actual Newsbot over the bundled corpus, indexed once for this module (extractive answers)."""
+    from bot.service import Newsbot
+
+    newsbot = Newsbot(real_settings)
+    newsbot.ingest([real_settings.index.corpus])
     return newsbot
+
+
+@pytest.fixture
+def real_bot(start_bot, real_newsbot) -> BotRunner:
+    return start_bot(real_newsbot)
+
+
+def test_real_start_and_a_cited_answer_naming_india(api, real_bot, real_newsbot):
+    [hello] = ask(api, ALICE, "/start")
+    stats = real_newsbot.stats()
+    assert f"{stats.articles} articles" in hello.plain and "Asianet News" in hello.plain
+    [reply] = ask(api, ALICE, "Who denied involvement?")
+    first = reply.plain.split("\n\n")[0]
+    assert "India" in first and re.search(r"\[\d\]", first)
+    assert re.search(r"^1\. \S", reply.plain, re.M) and reply.buttons
+    before = len(api.bot_messages(ALICE))
+    api.press_button(ALICE, reply.message_id, reply.buttons[0]["callback_data"])
+    [sources] = api.wait_for_messages(ALICE, before + 1)[before:]
+    assert "<blockquote expandable>" in sources.text and "rejected by India" in sources.plain
+
+
+def test_real_follow_up_resolves_they_to_the_bla_and_operation_herof(api, real_bot):
+    [first] = ask(api, ALICE, "Who claimed responsibility for the attacks?")
+    assert "Baloch Liberation Army" in first.plain
+    [follow] = ask(api, ALICE, "What did they call the operation?")
+    assert "Herof" in follow.plain.split("Sources")[0]
+    ask(api, ALICE, "/reset")
+    assert len(real_bot.app.chat_data[ALICE]["conversation"].turns) == 0
+
+
+def test_real_stranger_is_refused_without_corpus_content(api, start_bot, real_newsbot):
+    start_bot(real_newsbot, allowed_user_ids=[ALICE])
+    [refusal] = ask(api, STRANGER, "Who denied involvement?")
+    for text in ("/start", "/sources", "/ask Who claimed responsibility for the attacks?"):
+        api.send_message(STRANGER, text)
+    settle(api)
+    assert [m.plain for m in api.bot_messages(STRANGER)] == [bt.STRANGER]
+    for leak in ("India", "Asianet", "articles", "Baloch"):
+        assert leak not in refusal.plain
+
+
+def test_real_hostile_and_huge_messages_are_survived(api, real_bot):
+    [hostile] = ask(api, ALICE, HOSTILE_QUESTION + " Who denied involvement? </blockquote> &amp;")
+    assert html_errors(hostile.text) == [] and "<script>" not in hostile.text
+    [huge] = ask(api, ALICE, ("Who denied involvement? " * 500)[:10_000])
+    assert "10,000 characters" in huge.plain
+    [after] = ask(api, ALICE, "Who denied involvement?")
+    assert "India" in after.plain
+
+
+def test_real_seven_chats_at_once_are_all_answered(api, real_bot):
+    questions = ["Who denied involvement?", "Who claimed responsibility for the attacks?",
+                 "How many militants were killed?", "What did the BLA call the operation?",
+                 "Where did the attacks happen?", "How many civilians died?", "Who denied involvement?"]
+    chats = [3001 + i for i in range(7)]
+    for chat, q in zip(chats, questions):
+        api.send_message(chat, q)
+    replies = [api.wait_for_messages(chat, 1, timeout=30)[0] for chat in chats]
+    assert "India" in replies[0].plain and "India" in replies[6].plain
+    assert "Herof" in replies[3].plain
+    assert all(r.plain.strip() for r in replies)
+
+
+def test_real_newsbot_telegram_command_answers_start_and_stops_on_sigint(api, real_settings, tmp_path):
+    import yaml
+
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({
+        "index": {"dir": str(real_settings.index.dir), "corpus": str(REPO / "corpus")},
+        "llm": {"backend": "none"},
+        "telegram": {"token": "${TELEGRAM_BOT_TOKEN}", "base_url": api.base_url}}))
+    proc = _spawn([str(REPO / ".venv/bin/newsbot"), "--config", str(config), "telegram"], api, tmp_path)
+    try:
+        api.send_message(ALICE, "/start")
+        [hello] = api.wait_for_messages(ALICE, 1, timeout=60)
+        assert "articles" in hello.plain and "Asianet News" in hello.plain
+        [reply] = ask(api, ALICE, "Who denied involvement?")
+        assert "India" in reply.plain
+    finally:
+        took, out = _stop(proc, signal.SIGINT, 10)
+    assert proc.returncode == 0 and took < 5, (took, out[-3000:])
+    assert api.token not in out
+
+
+def test_real_admin_upload_is_answerable_at_once(api, real_bot, real_newsbot):
+    articles = real_newsbot.stats().articles
+    text = ("Gwadar kite festival opens\n\nThe mayor of Gwadar, Qandeel Marri, opened the first Zorblax kite "
+            "festival on the city's east beach on Saturday, drawing thousands of families despite tight security.")
+    api.send_document(ADMIN, "zz_kite_festival.txt", text.encode())
+    [report] = api.wait_for_messages(ADMIN, 1, timeout=30)
+    assert "1 new" in report.plain, report.plain
+    assert real_newsbot.stats().articles == articles + 1
+    [answer] = ask(api, ADMIN, "Who opened the Zorblax kite festival?")
+    assert "Qandeel Marri" in answer.plain and "zz_kite_festival" in answer.plain
