@@ -41,7 +41,7 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentenc
     pos = start
     for m in _BOUNDARY.finditer(text, start, end):
         closing = len(m.group(1) or "")  # quotes closed after the full stop belong to the sentence
-        if m.group(0).strip() and _ABBREV.search(text[pos : m.start()]):
+        if "\n" not in m.group(0) and _ABBREV.search(text[pos : m.start()]):  # a line break always ends one
             continue
         _add(text, pos, m.start() + closing, out)
         pos = m.end()
