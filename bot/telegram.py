@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 import secrets
@@ -283,7 +284,7 @@ class TelegramFrontend:
         if not self._addressed_to_bot(message, context):
             return  # group chatter not meant for the bot
         question = message.text or ""
-        for entity, text in message.parse_entities([MessageEntity.MENTION]).items():
+        for text in message.parse_entities([MessageEntity.MENTION]).values():
             if text.lower() == f"@{context.bot.username}".lower():
                 question = question.replace(text, " ")
         await self._answer(update, context, question)
@@ -448,19 +449,17 @@ class TelegramFrontend:
         parts = split_html(html)
         for i, part in enumerate(parts):
             reply = ReplyParameters(to.message_id, allow_sending_without_reply=True) if quote and i == 0 else None
-            kwargs: dict[str, Any] = dict(chat_id=to.chat_id, message_thread_id=to.message_thread_id,
-                                          reply_parameters=reply,
-                                          reply_markup=markup if i == len(parts) - 1 else None)
+            send = functools.partial(to.get_bot().send_message, chat_id=to.chat_id,
+                                     message_thread_id=to.message_thread_id, reply_parameters=reply,
+                                     reply_markup=markup if i == len(parts) - 1 else None)
             try:
-                await _send_with_retries(lambda: to.get_bot().send_message(text=part, parse_mode=ParseMode.HTML,
-                                                                           **kwargs))
+                await _send_with_retries(functools.partial(send, text=part, parse_mode=ParseMode.HTML))
             except BadRequest as e:
                 if "parse" not in str(e).lower():
                     raise
                 # Our HTML should never be refused; if it is, plain text beats silence.
                 log.error("Telegram refused our HTML (%s); sending plain text", e)
-                await _send_with_retries(lambda: to.get_bot().send_message(text=html_to_plain(part), parse_mode=None,
-                                                                           **kwargs))
+                await _send_with_retries(functools.partial(send, text=html_to_plain(part), parse_mode=None))
 
 
 def _safe_filename(name: str) -> str:

@@ -66,7 +66,7 @@ def format_answer(answer: Answer) -> str:
     if answer.refused:
         parts = ["The articles I have do not cover this, so I won't guess."]
         if answer.note:
-            parts.append(f"<i>{esc(answer.note)}</i>")
+            parts.append(f"<i>Why: {esc(answer.note)}</i>")
         return "\n\n".join(parts)
     parts = [esc(answer.answer.strip()) or "(empty answer)"]
     if answer.corroboration:
@@ -85,11 +85,13 @@ def format_sources(answer: Answer) -> str:
         return f"No sources: the answer to <i>{esc(question)}</i> cites no article."
     blocks = [f"<b>Sources for</b> <i>{esc(question)}</i>"]
     for c in answer.citations:
-        url = f"\n{esc(c.url)}" if c.url and not _linkable(c.url) else ""
-        blocks.append(
-            f"<b>{source_line(c)}</b>{url}\n<code>{esc(c.doc_id)}</code>\n"
-            f"<blockquote expandable>{esc(c.quote.strip())}</blockquote>"
-        )
+        lines = [f"<b>{source_line(c)}</b>"]
+        if c.url and not _linkable(c.url):
+            lines.append(esc(c.url))
+        if c.source and c.title:  # otherwise the label already shows the doc id
+            lines.append(f"<code>{esc(c.doc_id)}</code>")
+        lines.append(f"<blockquote expandable>{esc(c.quote.strip())}</blockquote>")
+        blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
@@ -105,7 +107,7 @@ def format_corpus(stats: "CorpusStats") -> str:
     if first and last:
         text += f", published {esc(first)} – {esc(last)}" if first != last else f", published {esc(first)}"
     else:
-        text += " (publication dates mostly not stated)"
+        text += " (publication dates not stated)"
     return text
 
 

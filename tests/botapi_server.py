@@ -300,7 +300,7 @@ class FakeBotAPI:
             "data": data,
             "message": self._sent_json(sent) if sent else {"message_id": message_id, "date": 0, "chat":
                                                          self._chats.get(chat_id) or self.chat(chat_id)}}},
-            chat_id, f"[pressed {data}]")
+            chat_id, f"[taps the button {data}]")
         return qid
 
     def inject_update(self, update: dict) -> int:

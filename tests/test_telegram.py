@@ -568,6 +568,7 @@ def test_run_answers_start_and_stops_cleanly_on_sigint_without_leaking_the_token
     assert proc.returncode == 0, out[-3000:]
     assert took < 5, f"shutdown took {took:.1f}s"
     assert api.token not in out and api.token.split(":")[1] not in out
+    assert "[redacted]" in out  # at DEBUG, PTB logs its request URLs, token included; the filter caught them
     assert "ready (polling)" in out and "@test_newsbot" in out
     # the last getUpdates confirms what was processed, so nothing is answered twice after a restart
     assert api.calls("getUpdates")[-1].params.get("timeout") == 0
@@ -686,7 +687,7 @@ def test_real_seven_chats_at_once_are_all_answered(api, real_bot):
                  "How many militants were killed?", "What did the BLA call the operation?",
                  "Where did the attacks happen?", "How many civilians died?", "Who denied involvement?"]
     chats = [3001 + i for i in range(7)]
-    for chat, q in zip(chats, questions):
+    for chat, q in zip(chats, questions, strict=True):
         api.send_message(chat, q)
     replies = [api.wait_for_messages(chat, 1, timeout=30)[0] for chat in chats]
     assert "India" in replies[0].plain and "India" in replies[6].plain
