@@ -6,6 +6,9 @@ verbatim by construction (and `verify` checks it again).
 
 from __future__ import annotations
 
+import math
+import re
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +17,57 @@ from index.literals import extract, match_fraction
 from index.retrieve import Hit
 from index.store import Corpus
 from index.text import content_tokens, sentences
+
+
+# What kind of thing the question asks for, and how to see it in a sentence. A sentence that has the
+# asked-for kind (a figure for "how many", a year for "what year") is likelier to answer; when no
+# candidate has it, the articles do not answer the question.
+_TYPES: list[tuple[str, re.Pattern, re.Pattern]] = [
+    ("year", re.compile(r"\b(what|which|in what) year\b", re.I), re.compile(r"\b(1[89]|20)\d\d\b")),
+    ("number", re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bdeath toll\b", re.I),
+     re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|scores)\b", re.I)),
+    ("time", re.compile(r"\bwhen\b|\bwhat (date|day|time)\b|\bwhich (date|day)\b|\bhow long\b", re.I),
+     re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
+                r"august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|day|days|"
+                r"hours?|weeks?|months?|years?|yesterday|today|morning|evening|night|midday)\b|\b\d{1,2}:\d\d\b|\b(19|20)\d\d\b", re.I)),
+]
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+")
+
+
+def answer_type(question: str) -> str | None:
+    for name, asks, _ in _TYPES:
+        if asks.search(question):
+            return name
+    if re.match(r"\s*(who|whom|whose)\b", question, re.I) or re.search(
+            r"\b(which|what) (\w+ )?(official|minister|diplomat|spokesperson|person|leader|group|organi[sz]ation|country|"
+            r"countries|city|cities|district|districts|province|outlet|ministry|name)\b|\bwhere\b", question, re.I):
+        return "name"
+    return None
+
+
+def has_type(kind: str | None, sentence: str, question: str) -> bool:
+    if kind is None:
+        return True
+    if kind == "name":
+        asked = {w.lower() for w in re.findall(r"[\w’'-]+", question)}
+        return any(w.lower() not in asked for w in _CAPITALISED.findall(sentence))
+    return bool(next(p for n, _, p in _TYPES if n == kind).search(sentence))
+
+
+KEYWORD_WEIGHT = 0.3
+
+_VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()  # sentence text -> embedding, shared across questions
+_VECTORS_MAX = 50_000
+
+
+def _embed(embedder, texts: list[str]) -> np.ndarray:
+    missing = [t for t in dict.fromkeys(texts) if t not in _VECTORS]
+    if missing:
+        for t, v in zip(missing, embedder.get_text_embedding_batch(missing)):
+            _VECTORS[t] = np.asarray(v, dtype="float32")
+        while len(_VECTORS) > _VECTORS_MAX:
+            _VECTORS.popitem(last=False)
+    return np.stack([_VECTORS[t] for t in texts])
 
 
 @dataclass
@@ -26,30 +80,40 @@ class Evidence:
     cosine: float
     hit_rank: int
     vector: np.ndarray | None = None
+    typed: bool = True  # has the kind of thing the question asks for
 
 
-def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: int = 6) -> list[Evidence]:
+def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: int = 8) -> list[Evidence]:
     """Candidate sentences from the top hits (deduplicated), best first."""
     seen: set[tuple[str, int]] = set()
     cands: list[Evidence] = []
     for rank, hit in enumerate(hits[:max_hits]):
         text = corpus.texts[hit.doc_id]
         for s in sentences(text, hit.start, hit.end):
-            if (hit.doc_id, s.start) in seen or len(s.text) < 25:
+            if (hit.doc_id, s.start) in seen or len(s.text.split()) < 6:  # bylines, headings
                 continue
             seen.add((hit.doc_id, s.start))
             cands.append(Evidence(hit.doc_id, s.start, s.end, s.text, 0.0, 0.0, rank))
     if not cands:
         return []
     q = np.asarray(embedder.get_query_embedding(question), dtype="float32")
-    vecs = np.asarray(embedder.get_text_embedding_batch([c.text for c in cands]), dtype="float32")
+    vecs = _embed(embedder, [c.text for c in cands])
     q_tokens = set(content_tokens(question))
     literals = extract(question)
-    for c, v in zip(cands, vecs):
+    kind = answer_type(question)
+    # Keyword agreement weighted by rarity among the candidates: "blame" or "chief minister" decide more
+    # than "Balochistan" or "attacks", which every candidate shares.
+    token_sets = [set(content_tokens(c.text)) for c in cands]
+    idf = {t: math.log(1 + len(cands) / (1 + sum(t in ts for ts in token_sets))) for t in q_tokens}
+    q_weight = sum(idf.values()) or 1.0
+    for c, v, tokens in zip(cands, vecs, token_sets):
         c.vector = v
         c.cosine = float(v @ q)
-        overlap = len(q_tokens & set(content_tokens(c.text))) / len(q_tokens) if q_tokens else 0.0
-        c.score = c.cosine + 0.15 * overlap + (0.1 * (match_fraction(literals, c.text) - 1) if literals else 0)
+        overlap = sum(idf[t] for t in q_tokens & tokens) / q_weight
+        c.typed = has_type(kind, c.text, question)
+        c.score = (c.cosine + KEYWORD_WEIGHT * overlap + (0.08 if c.typed else -0.05)
+                   + (0.1 * (match_fraction(literals, c.text) - 1) if literals else 0)
+                   - (0.1 if tokens <= q_tokens else 0))  # restates the question, adds nothing
     cands.sort(key=lambda c: c.score, reverse=True)
     return cands
 

@@ -17,12 +17,28 @@ _PERSONAL = re.compile(r"\b(they|them|their|theirs|he|him|his|she|her|hers)\b", 
 _THING = re.compile(r"\b(it|its|this|that|these|those|the group|the organisation|the organization|the country)\b", re.I)
 
 
-def _main_name(previous_question: str, previous_answer: str) -> str | None:
-    asked = {l.text.lower() for l in extract(previous_question)}
-    for lit in extract(previous_answer):
-        if lit.weight == 1.0 and lit.text.lower() not in asked and len(lit.text) > 2:
-            return lit.text
-    return None
+_NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of\s+)?[A-Z][\w’'.-]*)+")  # two or more capitalised words
+
+
+def _main_name(previous_question: str, previous_answer: str, personal: bool) -> str | None:
+    """The entity a pronoun most likely points to: a multiword name from the previous answer's first
+    sentence that the previous question did not already contain. People ("he", "she") are usually named
+    last, after their title and organisation ("Indian Foreign Ministry spokesperson Randhir Jaiswal");
+    groups and things ("they", "it") first, as the subject."""
+    first = previous_answer.split("\n")[0]
+    asked = previous_question.lower()
+    names = []
+    for m in _NAME.finditer(first):
+        words = m.group(0).split()
+        while words and words[0].lower() in {"the", "a", "an", "in", "on", "at", "regarding", "meanwhile", "according"}:
+            words.pop(0)  # a capitalised sentence opener is not part of the name
+        name = " ".join(words).removesuffix("’s").removesuffix("'s")
+        if len(words) >= 2 and name.lower() not in asked:
+            names.append(name)
+    if names:
+        return names[-1] if personal else names[0]
+    asked_lits = {l.text.lower() for l in extract(previous_question)}
+    return next((l.text for l in extract(first) if l.weight == 1.0 and l.text.lower() not in asked_lits and len(l.text) > 2), None)
 
 
 def standalone(question: str, conversation: Conversation | None) -> str:
@@ -32,7 +48,8 @@ def standalone(question: str, conversation: Conversation | None) -> str:
     if prev.answer.refused:
         return question
     if _PERSONAL.search(question) or _THING.search(question):
-        name = _main_name(prev.standalone, prev.answer.answer)
+        personal = bool(re.search(r"\b(he|him|his|she|her|hers)\b", question, re.I))
+        name = _main_name(prev.standalone, prev.answer.answer, personal)
         if name:
             pattern = _PERSONAL if _PERSONAL.search(question) else _THING
             return pattern.sub(name, question, count=1)

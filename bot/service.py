@@ -114,10 +114,13 @@ class Newsbot:
             return "empty question"
         if not hits or not cands:
             return "nothing relevant was retrieved"
-        literals = extract(query)
-        if literals and max(h.literal_match for h in hits) < 1.0:
-            missing = [l.text for l in literals if not any(l.found_in(self.corpus.texts.get(h.doc_id, "")) for h in hits)]
-            return f"no article mentions {', '.join(missing) or 'all of: ' + ', '.join(l.text for l in literals)}"
+        required = [l for l in extract(query) if l.required]
+        missing = [l.text for l in required if not any(l.found_in(self.corpus.texts.get(h.doc_id, "")) for h in hits)]
+        if missing:
+            return f"no retrieved article mentions {', '.join(missing)}"
+        kind = ev.answer_type(query)
+        if kind in ("year", "number") and not any(c.typed for c in cands[:5]):
+            return f"no retrieved passage gives a {kind}"
         if cands[0].cosine < self.settings.retrieval.min_dense_score:
             return f"best evidence is too weak (similarity {cands[0].cosine:.2f} < {self.settings.retrieval.min_dense_score})"
         return None

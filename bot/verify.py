@@ -65,8 +65,10 @@ def supports(claim: str, quote: str) -> bool:
 def split_answer(answer: str) -> list[str]:
     """Answer sentences, each keeping the markers that follow its full stop ("... said. [1]")."""
     text = re.sub(r"\s+", " ", answer).strip()
-    text = re.sub(r"([.!?])\s*((?:\[\d{1,3}\]\s*)+)", lambda m: " " + m.group(2).strip() + m.group(1) + " ", text)
-    return [s.text for s in sentences(text)]
+    # Markers move before the full stop so the splitter keeps them, also past closing quotes ('“Herof.” [1]');
+    # there they go back after the quote.
+    text = re.sub(r"([.!?][\"”’')\]]*)\s*((?:\[\d{1,3}\]\s*)+)", lambda m: " " + m.group(2).strip() + m.group(1) + " ", text)
+    return [re.sub(r"\s*((?:\[\d{1,3}\])+)([.!?][\"”’')\]]+)$", r"\2 \1", s.text) for s in sentences(text)]
 
 
 def verify(answer: str, sources: list[Source]) -> list[VerifiedSentence]:

@@ -13,6 +13,7 @@ _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])")
 _QUARTER = re.compile(r"\b(Q[1-4])\b", re.I)
 _NAME = re.compile(r"\b([A-Z][\w’'\-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-]*)*)")
 # Capitalised words that are not names: question words, sentence starters, days, months.
+_DEMONYM = re.compile(r"[A-Z][a-z]+(an|ian|ese|ish|i)")
 _NOT_NAMES = {
     "who", "what", "when", "where", "why", "how", "which", "whose", "whom", "did", "does", "do", "is", "are",
     "was", "were", "has", "have", "had", "can", "could", "will", "would", "should", "the", "a", "an", "in",
@@ -26,11 +27,21 @@ _NOT_NAMES = {
 class Literal:
     text: str
     weight: float  # figures decide more than names: the near-duplicates differ by them
+    required: bool = True  # False for adjectives ("American diplomat"): the text may say "U.S." instead
 
     def found_in(self, text: str) -> bool:
         """Whole-word, case-insensitive; a multiword name matches when each of its words occurs
         ("Chief Minister Bugti" in "Chief Minister Sarfraz Bugti")."""
-        return all(re.search(r"(?<![\w])" + re.escape(w) + r"(?![\w])", text, re.I) for w in self.text.split())
+        if all(re.search(r"(?<![\w])" + re.escape(w) + r"(?![\w])", text, re.I) for w in self.text.split()):
+            return True
+        return _acronym(self.text) is not None and bool(_acronym(self.text).search(text))
+
+
+def _acronym(word: str) -> re.Pattern | None:
+    """"BLA" also matches "Baloch Liberation Army", "US" matches "United States"."""
+    if not (2 <= len(word) <= 6 and word.isalpha() and word.isupper()):
+        return None
+    return re.compile(r"\b" + r"[\w’'-]*\s+(?:of\s+|the\s+|and\s+)?".join(re.escape(c) for c in word) + r"[\w’'-]*", re.I if False else 0)
 
 
 def _variants(name: str) -> str:
@@ -44,13 +55,14 @@ def extract(question: str) -> list[Literal]:
     for m in _NUMBER.finditer(question):
         found.setdefault(m.group(0), Literal(m.group(0), 2.0))
     for m in _NAME.finditer(question):
+        adjective = bool(_DEMONYM.fullmatch(m.group(1)) and re.match(r"\s+[a-z]", question[m.end():]))
         words = [w for w in m.group(1).split() if w.lower() not in _NOT_NAMES]
         # Drop leading non-name words ("Did Reuters" -> "Reuters"); keep multiword names whole.
         while words and words[0].lower() in _NOT_NAMES:
             words.pop(0)
         name = _variants(" ".join(words))
         if name and not _QUARTER.fullmatch(name) and not name.isdigit():
-            found.setdefault(name.lower(), Literal(name, 1.0))
+            found.setdefault(name.lower(), Literal(name, 1.0, required=not adjective))
     return list(found.values())
 
 

@@ -1,0 +1,197 @@
+"""`newsbot eval`: score answers against a gold questions file, through the same path as `ask --batch`.
+
+Questions file, JSONL: {"id", "question", "answers": [aliases], "all_answers"?: [...], "gold_doc_ids": [...],
+"conversation"?}. Empty `answers` means the right reply is a refusal.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class QuestionsError(Exception):
+    pass
+
+
+def load_questions(path: Path) -> list[dict]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise QuestionsError(f"{path}: cannot read ({e})") from None
+    out = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            q = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise QuestionsError(f"{path}:{n}: malformed JSON ({e.msg})") from None
+        if not isinstance(q, dict) or not isinstance(q.get("question"), str) or not isinstance(q.get("answers", []), list):
+            raise QuestionsError(f'{path}:{n}: expected {{"question": str, "answers": [...], ...}}')
+        q.setdefault("id", str(n))
+        q.setdefault("answers", [])
+        q.setdefault("gold_doc_ids", [])
+        out.append(q)
+    if not out:
+        raise QuestionsError(f"{path}: no questions")
+    return out
+
+
+@dataclass
+class Row:
+    id: str
+    question: str
+    answerable: bool
+    followup: bool
+    correct: bool
+    refused: bool
+    rank: int | None  # 1-based rank of the first gold article among retrieved articles
+    citations: int
+    verbatim: int
+    precise: int
+    latency_ms: float
+    answer: str
+
+
+def _contains(answer: str, alias: str) -> bool:
+    return alias.lower() in answer.lower()
+
+
+def score_one(q: dict, a: dict, texts: dict[str, str], followup: bool) -> Row:
+    answerable = bool(q["answers"])
+    refused = bool(a.get("refused"))
+    if answerable:
+        correct = not refused and any(_contains(a["answer"], x) for x in q["answers"]) and all(
+            _contains(a["answer"], x) for x in q.get("all_answers", []))
+    else:
+        correct = refused
+    docs = list(dict.fromkeys(r["doc_id"] for r in a.get("retrieved", [])))
+    gold = set(q["gold_doc_ids"])
+    rank = next((i for i, d in enumerate(docs, 1) if d in gold), None) if gold else None
+    cits = a.get("citations", [])
+    verbatim = sum(1 for c in cits if c.get("quote") and c["quote"] in texts.get(c["doc_id"], ""))
+    precise = sum(1 for c in cits if c["doc_id"] in gold)
+    return Row(str(q["id"]), q["question"], answerable, followup, correct, refused, rank, len(cits), verbatim, precise,
+               float(a.get("timings_ms", {}).get("total", 0.0)), a.get("answer", ""))
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def summarize(rows: list[Row]) -> dict:
+    ans = [r for r in rows if r.answerable]
+    ooc = [r for r in rows if not r.answerable]
+    ranked = [r for r in ans]
+    cits = sum(r.citations for r in ans)
+    refused = [r for r in rows if r.refused]
+    fu = [r for r in rows if r.followup]
+    lat = [r.latency_ms for r in rows]
+
+    def ratio(a: float, b: float) -> float | None:
+        return round(a / b, 3) if b else None
+
+    return {
+        "questions": len(rows),
+        "answer_accuracy": ratio(sum(r.correct for r in ans), len(ans)),
+        "hit@1": ratio(sum(1 for r in ranked if r.rank == 1), len(ranked)),
+        "hit@5": ratio(sum(1 for r in ranked if r.rank and r.rank <= 5), len(ranked)),
+        "mrr": ratio(sum(1 / r.rank for r in ranked if r.rank), len(ranked)),
+        "citation_validity": ratio(sum(r.verbatim for r in rows), sum(r.citations for r in rows)),
+        "citation_precision": ratio(sum(r.precise for r in ans), cits),
+        "answers_with_citations": ratio(sum(1 for r in ans if r.citations and not r.refused), len(ans)),
+        "refusal_recall": ratio(sum(r.refused for r in ooc), len(ooc)),
+        "refusal_precision": ratio(sum(1 for r in refused if not r.answerable), len(refused)),
+        "followup_accuracy": ratio(sum(r.correct for r in fu), len(fu)),
+        "latency_p50_ms": round(_pct(lat, 50), 1),
+        "latency_p95_ms": round(_pct(lat, 95), 1),
+    }
+
+
+def score(questions: list[dict], answers: list[dict], texts: dict[str, str]) -> tuple[dict, list[Row]]:
+    rows = []
+    prev_conv = None
+    for q, a in zip(questions, answers):
+        conv = q.get("conversation")
+        rows.append(score_one(q, a, texts, followup=conv is not None and conv == prev_conv))
+        prev_conv = conv
+    return summarize(rows), rows
+
+
+def answer_all(bot, questions: list[dict], progress=None) -> list[dict]:
+    from bot.cli import run_batch
+
+    out: list[dict] = []
+
+    def keep(item, answer) -> None:
+        out.append(answer.to_json())
+        if progress:
+            progress()
+
+    run_batch(bot, questions, keep)
+    return out
+
+
+def article_texts(bot) -> dict[str, str]:
+    corpus = bot.corpus
+    return {d: corpus.texts.get(r.duplicate_of or d, "") for d, r in corpus.docs.items()}
+
+
+def render_table(rows_by_system: dict[str, dict], title: str = "newsbot eval") -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("metric")
+    for name in rows_by_system:
+        table.add_column(name, justify="right")
+    metrics = next(iter(rows_by_system.values())).keys()
+    for m in metrics:
+        table.add_row(m, *["-" if s.get(m) is None else str(s.get(m)) for s in rows_by_system.values()])
+    Console().print(table)
+
+
+def main(settings, args) -> int:
+    from rich.progress import Progress
+
+    from bot.service import Newsbot
+    from index.store import IndexStore
+
+    try:
+        questions = load_questions(args.questions)
+    except QuestionsError as e:
+        print(f"newsbot: error: {e}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="newsbot-eval-") as tmp:
+        if args.corpus:
+            bot = Newsbot(settings, index_dir=Path(tmp))
+            report = bot.ingest(args.corpus)
+            print(f"eval index: {report.summary()}", file=sys.stderr)
+            for r in report.rejected:
+                print(f"rejected {r}", file=sys.stderr)
+        else:
+            index = args.index or settings.index.dir
+            if not IndexStore(index).exists():
+                print(f"newsbot: error: no index at {index}; use --corpus PATH or build one with newsbot ingest", file=sys.stderr)
+                return 2
+            bot = Newsbot(settings, index_dir=index)
+        with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+            task = bar.add_task("asking", total=len(questions))
+            answers = answer_all(bot, questions, progress=lambda: bar.advance(task))
+        metrics, rows = score(questions, answers, article_texts(bot))
+    if args.json:
+        print(json.dumps({"metrics": metrics, "rows": [r.__dict__ for r in rows]}, ensure_ascii=False))
+    else:
+        render_table({"newsbot": metrics})
+        misses = [r for r in rows if not r.correct]
+        for r in misses:
+            print(f"MISS {r.id}: {r.question} -> {'(refused)' if r.refused else r.answer[:160]!r}")
+    return 0
