@@ -88,8 +88,12 @@ def _open_bot(settings: Settings, index: Path | None):
         raise UsageError(f"no index at {index}; build one with: newsbot ingest PATH --index {index}")
     bot = Newsbot(settings, index_dir=index)
     if index is None and not bot.store.exists():
+        if not Path(settings.index.corpus).exists():
+            raise UsageError(f"the index {settings.index.dir} is empty and index.corpus {settings.index.corpus} does not exist; run newsbot ingest PATH")
         print(f"newsbot: indexing the bundled corpus {settings.index.corpus} into {settings.index.dir} (first use)", file=sys.stderr)
         report = _progress_ingest(bot, [settings.index.corpus])
+        for r in report.rejected:
+            print(f"rejected {r}", file=sys.stderr)
         print(f"newsbot: {report.summary()}", file=sys.stderr)
     return bot
 

@@ -80,7 +80,9 @@ class Evidence:
     cosine: float
     hit_rank: int
     vector: np.ndarray | None = None
+    focus: float = 0.0  # cosine to the question without its names and figures
     typed: bool = True  # has the kind of thing the question asks for
+    doc_literals: float = 1.0  # share of the question's years, figures and names its article has
 
 
 def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: int = 8) -> list[Evidence]:
@@ -93,13 +95,23 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
             if (hit.doc_id, s.start) in seen or len(s.text.split()) < 6:  # bylines, headings
                 continue
             seen.add((hit.doc_id, s.start))
-            cands.append(Evidence(hit.doc_id, s.start, s.end, s.text, 0.0, 0.0, rank))
+            cands.append(Evidence(hit.doc_id, s.start, s.end, s.text, 0.0, 0.0, rank, doc_literals=hit.literal_match))
     if not cands:
         return []
     q = np.asarray(embedder.get_query_embedding(question), dtype="float32")
-    vecs = _embed(embedder, [c.text for c in cands])
-    q_tokens = set(content_tokens(question))
     literals = extract(question)
+    # The same question without its names and figures: what is asked ("net profit"), which the full
+    # question's embedding drowns under "Acme Industrial ... second quarter of 2021".
+    focus = question
+    for lit in literals:
+        if lit.required and not lit.phrase:
+            focus = re.sub(re.escape(lit.text), " ", focus, flags=re.I)
+    q_focus = np.asarray(embedder.get_query_embedding(focus), dtype="float32") if focus != question else q
+    vecs = _embed(embedder, [c.text for c in cands])
+    # Names and figures are checked per article (doc_literals); within the article, the sentence that
+    # answers is the one about what is asked ("net profit"), not the one that repeats the names.
+    named = set(content_tokens(" ".join(l.text for l in literals if l.weight >= 1.0 and l.required)))
+    q_tokens = set(content_tokens(question)) - named or set(content_tokens(question))
     kind = answer_type(question)
     # Keyword agreement weighted by rarity among the candidates: "blame" or "chief minister" decide more
     # than "Balochistan" or "attacks", which every candidate shares.
@@ -109,10 +121,13 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     for c, v, tokens in zip(cands, vecs, token_sets):
         c.vector = v
         c.cosine = float(v @ q)
-        overlap = sum(idf[t] for t in q_tokens & tokens) / q_weight
+        c.focus = float(v @ q_focus)
+        shared = q_tokens & tokens
+        overlap = 0.5 * sum(idf[t] for t in shared) / q_weight + 0.5 * len(shared) / max(1, len(q_tokens))
         c.typed = has_type(kind, c.text, question)
-        c.score = (c.cosine + KEYWORD_WEIGHT * overlap + (0.08 if c.typed else -0.05)
+        c.score = (0.5 * (c.cosine + c.focus) + KEYWORD_WEIGHT * overlap + (0.08 if c.typed else -0.05)
                    + (0.1 * (match_fraction(literals, c.text) - 1) if literals else 0)
+                   - 0.4 * (1 - c.doc_literals)  # the 2018 report does not answer a question about 2019
                    - (0.1 if tokens <= q_tokens else 0))  # restates the question, adds nothing
     cands.sort(key=lambda c: c.score, reverse=True)
     return cands

@@ -115,9 +115,10 @@ class Newsbot:
         if not hits or not cands:
             return "nothing relevant was retrieved"
         required = [l for l in extract(query) if l.required]
-        missing = [l.text for l in required if not any(l.found_in(self.corpus.texts.get(h.doc_id, "")) for h in hits)]
-        if missing:
-            return f"no retrieved article mentions {', '.join(missing)}"
+        if required and not any(all(l.found_in(self.corpus.texts.get(h.doc_id, "")) for l in required) for h in hits):
+            missing = [l.text for l in required if not any(l.found_in(self.corpus.texts.get(h.doc_id, "")) for h in hits)]
+            what = ", ".join(missing) if missing else " and ".join(l.text for l in required) + " together"
+            return f"no retrieved article mentions {what}"
         kind = ev.answer_type(query)
         if kind in ("year", "number") and not any(c.typed for c in cands[:5]):
             return f"no retrieved passage gives a {kind}"

@@ -145,6 +145,6 @@ def ingest(paths: list[Path], store: IndexStore, settings: IndexSettings, embedd
         corpus = store.load(embedder, dim)
         report = apply(corpus, read.articles, settings, embedder, progress)
         report.rejected = read.rejected
-        if report.added or report.updated or not store.exists():
+        if report.added or report.updated:
             store.commit(corpus)
     return report

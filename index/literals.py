@@ -28,10 +28,13 @@ class Literal:
     text: str
     weight: float  # figures decide more than names: the near-duplicates differ by them
     required: bool = True  # False for adjectives ("American diplomat"): the text may say "U.S." instead
+    phrase: bool = False  # match the words together, in order ("fiscal year 2016")
 
     def found_in(self, text: str) -> bool:
         """Whole-word, case-insensitive; a multiword name matches when each of its words occurs
         ("Chief Minister Bugti" in "Chief Minister Sarfraz Bugti")."""
+        if self.phrase:
+            return bool(re.search(r"(?<![\w])" + r"\s+".join(re.escape(w) for w in self.text.split()) + r"(?![\w])", text, re.I))
         if all(re.search(r"(?<![\w])" + re.escape(w) + r"(?![\w])", text, re.I) for w in self.text.split()):
             return True
         return _acronym(self.text) is not None and bool(_acronym(self.text).search(text))
@@ -54,13 +57,20 @@ def extract(question: str) -> list[Literal]:
         found[m.group(1).upper()] = Literal(m.group(1).upper(), 2.0)
     for m in _NUMBER.finditer(question):
         found.setdefault(m.group(0), Literal(m.group(0), 2.0))
+        # The words before a figure say what it is: "fiscal year 2016" is not "June 2016", and
+        # "in March 2023" is not "said on 10 March 2023". Preferred, not required.
+        before = re.findall(r"[\w’'-]+", question[: m.start()])
+        for n in (1, 2):
+            if len(before) >= n:
+                phrase = " ".join(before[-n:] + [m.group(0)])
+                found.setdefault(phrase.lower(), Literal(phrase, 1.0, required=False, phrase=True))
     for m in _NAME.finditer(question):
-        adjective = bool(_DEMONYM.fullmatch(m.group(1)) and re.match(r"\s+[a-z]", question[m.end():]))
         words = [w for w in m.group(1).split() if w.lower() not in _NOT_NAMES]
         # Drop leading non-name words ("Did Reuters" -> "Reuters"); keep multiword names whole.
         while words and words[0].lower() in _NOT_NAMES:
             words.pop(0)
         name = _variants(" ".join(words))
+        adjective = bool(_DEMONYM.fullmatch(name) and re.match(r"\s+[a-z]", question[m.end():]))
         if name and not _QUARTER.fullmatch(name) and not name.isdigit():
             found.setdefault(name.lower(), Literal(name, 1.0, required=not adjective))
     return list(found.values())
