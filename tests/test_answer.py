@@ -1,0 +1,142 @@
+"""Answering end to end through Newsbot: the real index of the bundled corpus, and a fake LLM (the real
+interface, recording its prompts, replying from a script) to drive verification, fallback and refusal."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bot.conversation import Conversation
+from bot.llm import LLMError
+from bot.prompts import render
+from conftest import FakeLLM, prompt_sources
+
+
+def check_citations(answer, texts: dict[str, str]) -> None:
+    """Every quote is verbatim in its article; citations are numbered 1..k in order of first use."""
+    for c in answer.citations:
+        assert c.quote and c.quote in texts[c.doc_id], (c.n, c.doc_id, c.quote)
+    first_use = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)))
+    assert first_use == list(range(1, len(answer.citations) + 1))
+    assert [c.n for c in answer.citations] == first_use
+
+
+def test_a_contradicting_llm_answer_falls_back_to_verbatim_evidence(llm_bot):
+    llm = FakeLLM("The Pakistani military denied involvement [1].")
+    bot = llm_bot(llm)
+
+    answer = bot.ask("Who denied involvement?")
+
+    assert answer.mode == "extractive" and not answer.refused
+    assert "India" in answer.answer and "denied involvement" not in answer.answer
+    assert "not used" in answer.note and "denied involvement" in answer.note  # says why
+    assert answer.citations
+    check_citations(answer, bot.corpus.texts)
+    # The model was asked once, with the numbered evidence and the question.
+    [(system, user)] = llm.prompts
+    assert system == render("system")
+    assert user.rstrip().endswith("Question: Who denied involvement?\nAnswer:")
+    shown = prompt_sources(user)
+    assert list(shown) == list(range(1, len(shown) + 1)) and len(shown) <= bot.settings.answer.max_passages
+    assert any("India" in s for s in shown.values())
+
+
+def test_a_verified_llm_answer_is_shown_with_citations_renumbered_by_first_use(llm_bot):
+    def copy_sources_two_then_one(prompt: str) -> str:
+        shown = prompt_sources(prompt)
+        return f"{shown[2]} [2] {shown[1]} [1]"
+
+    llm = FakeLLM(copy_sources_two_then_one)
+    bot = llm_bot(llm)
+
+    answer = bot.ask("How many militants were killed?")
+
+    assert answer.mode == "generated" and answer.note is None
+    shown = prompt_sources(llm.prompts[0][1])
+    assert [c.quote for c in answer.citations] == [shown[2], shown[1]]
+    assert answer.answer.index("[1]") < answer.answer.index("[2]")
+    check_citations(answer, bot.corpus.texts)
+    assert answer.timings_ms["generate"] > 0
+
+
+@pytest.mark.parametrize("reply,why", [
+    ("NOT IN SOURCES", "found no answer"),
+    ("[7] The militants surrendered.", "[7]"),
+    (LLMError("openai:x at http://127.0.0.1:9/v1: APIConnectionError"), "APIConnectionError"),
+    (RuntimeError("boom"), "language model failed (RuntimeError)"),
+])
+def test_an_unusable_llm_reply_falls_back_with_a_note(llm_bot, reply, why):
+    bot = llm_bot(FakeLLM(reply))
+    answer = bot.ask("Who claimed responsibility for the attacks?")
+    assert answer.mode == "extractive" and not answer.refused
+    assert "Baloch Liberation Army" in answer.answer
+    assert why in answer.note
+    check_citations(answer, bot.corpus.texts)
+
+
+@pytest.mark.parametrize("question", [
+    "What is the capital of France?",
+    "What did China say about the attacks?",
+    "Where can I download the Asianet News app?",  # only the promo tail, which cleaning removed, says so
+    "Who won the 2019 Wimbledon final?",
+])
+def test_out_of_corpus_questions_are_refused_without_asking_the_llm(llm_bot, question):
+    llm = FakeLLM("Paris is the capital of France [1].")
+    answer = llm_bot(llm).ask(question)
+    assert answer.refused and answer.mode == "refused"
+    assert answer.citations == []
+    assert answer.note
+    assert llm.prompts == []
+
+
+def test_an_empty_question_is_refused(newsbot):
+    answer = newsbot.ask("   ")
+    assert answer.refused and answer.citations == [] and answer.retrieved == []
+
+
+def test_extractive_answers_cite_several_outlets_and_count_corroboration(newsbot):
+    answer = newsbot.ask("How many militants were killed?")
+    assert answer.mode == "extractive" and not answer.refused
+    assert "145" in answer.answer or "92" in answer.answer
+    assert 1 < len(answer.citations) <= newsbot.settings.answer.max_evidence
+    assert len({c.doc_id for c in answer.citations}) == len(answer.citations)
+    check_citations(answer, newsbot.corpus.texts)
+    m = re.fullmatch(r"reported by (\d) of 5 sources", answer.corroboration)
+    assert m and int(m.group(1)) >= len(answer.citations)
+    assert answer.citations[0].source in (None, "Asianet News", "Daijiworld Media Network")  # from the sidecar
+
+
+def test_a_follow_up_is_resolved_against_the_conversation(newsbot):
+    conv = Conversation(4)
+    first = newsbot.ask("Who claimed responsibility for the attacks?", conv)
+    assert "Baloch Liberation Army" in first.answer
+
+    follow = newsbot.ask("What did they call the operation?", conv)
+
+    assert "Herof" in follow.answer
+    assert "Baloch Liberation Army" in follow.standalone_question
+    assert len(conv.turns) == 2 and conv.last is follow
+    alone = newsbot.ask("What did they call the operation?")
+    assert alone.standalone_question is None
+
+
+def test_retrieved_lists_chunks_in_rank_order_and_timings_add_up(newsbot):
+    answer = newsbot.ask("Who claimed responsibility for the attacks?")
+    scores = [r.score for r in answer.retrieved]
+    assert scores == sorted(scores, reverse=True) and len(scores) == newsbot.settings.retrieval.top_k
+    assert all(r.chunk_id.startswith(r.doc_id + "#") for r in answer.retrieved)
+    t = answer.timings_ms
+    assert set(t) == {"retrieve", "generate", "total"}
+    assert t["generate"] < 1  # no LLM configured: nothing generated
+    assert 0 < t["retrieve"] <= t["total"]
+
+
+def test_concurrent_questions_get_the_same_answers_as_sequential_ones(newsbot):
+    questions = ["Who claimed responsibility for the attacks?", "How many civilians were killed?",
+                 "What did the United States say?", "Who denied involvement?"] * 2
+    expected = {q: newsbot.ask(q).answer for q in set(questions)}
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(newsbot.ask, questions))
+    assert [a.answer for a in answers] == [expected[q] for q in questions]

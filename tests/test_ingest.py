@@ -1,0 +1,490 @@
+"""Ingestion: every input format, incremental updates, duplicates, bad input, and atomic snapshots.
+
+Real parts throughout: the bundled embedder, FAISS and BM25 through llama-index, on indexes in tmp_path.
+A spy on the embedder records every text embedded, so "nothing re-embedded" is observed, not inferred.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, DIM, REPO, make_settings, write_config
+from index.chunking import chunk_article, make_splitter
+from index.config import IndexSettings, RetrievalSettings
+from index.ingest import ingest
+from index.retrieve import HybridRetriever
+from index.store import Corpus, IndexStore
+
+FERRY = ("The harbour authority of Port Velmar approved a new ferry terminal on Tuesday after a two-year review. "
+         "The terminal will cost 40 million euros and is due to open in 2027, officials said.")
+MOOSE = "A rare white moose was photographed near the lake shore by a hiker from Tarsk, wildlife officials confirmed on Monday."
+SPIRE = ("Lightning struck the cathedral spire in Morvane on Friday night, causing a small fire that firefighters "
+         "put out within an hour. Nobody was hurt, the fire brigade said.")
+
+HTML_PAGE = """<!doctype html><html><head><title>Orchard festival draws record crowds | Kessling Gazette</title></head>
+<body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li><li><a href="/sport">Sport</a></li></ul></nav>
+<div class="menu">Subscribe | Sign in | Newsletters | Weather</div>
+<article>
+<h1>Orchard festival draws record crowds</h1>
+<p>The annual orchard festival in Kessling drew a record 80,000 visitors over the weekend, the town council said on Monday.</p>
+<p>Organisers said the apple pressing contest was won by a team of retired teachers from the nearby village of Ostrow.</p>
+<p>The council plans to extend the festival to four days next year, citing pressure on local roads and car parks.</p>
+</article>
+<aside><h3>Most read</h3><ul><li><a href="/a">Mayor opens new bridge</a></li><li><a href="/b">Storm warning for coast</a></li></ul></aside>
+<footer><p>Copyright 2024 Kessling Gazette. All rights reserved.</p><p>Privacy policy | Cookie settings</p></footer>
+</body></html>
+"""
+
+MARKDOWN = """# Glacier retreat **doubles** in Andean valley
+
+Scientists from the **University of Lima** said the [Quelcaya glacier](https://example.org/q) lost 12 metres of ice last year.
+
+- The rate is twice the average of the past decade.
+"""
+
+
+def long_article(topic: str, n: int = 12) -> str:
+    """Several chunks' worth of distinct sentences about `topic`."""
+    return " ".join(f"Item {i} of the {topic} inquiry: witness number {i} described event {i * 7} in detail." for i in range(n))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> IndexStore:
+    return IndexStore(tmp_path / "idx")
+
+
+@pytest.fixture
+def run_ingest(store: IndexStore, embedder):
+    def run(*paths: Path, **settings):
+        return ingest(list(paths), store, IndexSettings(**settings), embedder, DIM)
+
+    return run
+
+
+@pytest.fixture
+def embedded(monkeypatch: pytest.MonkeyPatch, embedder) -> list[str]:
+    """Every text the embedder is asked to embed during the test, in order."""
+    texts: list[str] = []
+    cls = type(embedder)
+    original = cls.get_text_embedding_batch
+
+    def spy(self, batch, **kw):
+        texts.extend(batch)
+        return original(self, batch, **kw)
+
+    monkeypatch.setattr(cls, "get_text_embedding_batch", spy)
+    return texts
+
+
+def load(store: IndexStore, embedder) -> Corpus:
+    return store.load(embedder, DIM)
+
+
+def assert_consistent(corpus: Corpus) -> None:
+    """FAISS, the docstore and the manifest agree, and every chunk indexes its article's text."""
+    chunk_ids = {c for r in corpus.docs.values() for c in r.chunk_ids}
+    assert corpus.vector_store._faiss_index.ntotal == len(chunk_ids) == corpus.chunk_count
+    assert set(corpus.vector_store._node_id_to_faiss_id_map) == chunk_ids
+    assert set(corpus.index.docstore.docs) == chunk_ids
+    for doc_id, rec in corpus.docs.items():
+        assert (doc_id in corpus.texts) == (rec.duplicate_of is None)
+        for cid in rec.chunk_ids:
+            node = corpus.node(cid)
+            assert corpus.texts[doc_id][node.start_char_idx : node.end_char_idx] == node.get_content()
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    (path.write_bytes if isinstance(text, bytes) else path.write_text)(text)
+    return path
+
+
+def jsonl(*rows: dict | str) -> str:
+    return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows)
+
+
+# --- formats ---------------------------------------------------------------------------------------
+
+
+def test_txt_md_html_and_jsonl_are_read_from_folders_recursively(tmp_path, run_ingest, store, embedder):
+    src = tmp_path / "in"
+    write(src / "ferry.txt", FERRY)
+    write(src / "deep/er/glacier.md", MARKDOWN)
+    write(src / "deep/orchard.html", HTML_PAGE)
+    write(src / "deep/.hidden.txt", "A hidden file is not an article of the corpus at all.")
+    write(src / "feed.jsonl", jsonl(
+        {"id": "spire-1", "title": "Spire hit", "source": "Wire", "url": "https://w.example/1", "published_at": "2024-03-05", "text": SPIRE},
+        {"text": MOOSE},
+    ))
+
+    report = run_ingest(src)
+
+    assert (report.added, report.rejected) == (5, [])
+    corpus = load(store, embedder)
+    assert set(corpus.docs) == {"ferry", "glacier", "orchard", "spire-1", "feed-2"}
+    assert_consistent(corpus)
+
+    md = corpus.docs["glacier"].metadata
+    assert md["title"] == "Glacier retreat doubles in Andean valley"  # from the heading, markup gone
+    assert corpus.texts["glacier"].startswith("Scientists from the University of Lima said the Quelcaya glacier lost 12 metres")
+    assert not re.search(r"[#*\[\]()]", corpus.texts["glacier"])
+
+    html = corpus.texts["orchard"]
+    assert "drew a record 80,000 visitors" in html and "retired teachers from the nearby village of Ostrow" in html
+    for furniture in ("Home", "Sport", "Subscribe", "Sign in", "Most read", "Mayor opens new bridge", "Copyright", "Cookie"):
+        assert furniture not in html
+    assert corpus.docs["orchard"].metadata["title"].startswith("Orchard festival draws record crowds")
+    # The page states no date; a "Copyright 2024" footer is not a publication date.
+    assert corpus.docs["orchard"].metadata["published_at"] is None
+
+    assert corpus.docs["spire-1"].metadata == {"title": "Spire hit", "source": "Wire", "url": "https://w.example/1",
+                                                "published_at": "2024-03-05", "dateline": None}
+    assert corpus.texts["feed-2"] == MOOSE  # only "text" is required
+
+
+def test_html_publication_date_comes_from_the_page_metadata(tmp_path, run_ingest, store, embedder):
+    page = HTML_PAGE.replace("<head>", '<head><meta property="article:published_time" content="2023-06-11T08:00:00Z">')
+    run_ingest(write(tmp_path / "orchard.htm", page))
+    assert load(store, embedder).docs["orchard"].metadata["published_at"] == "2023-06-11"
+
+
+def test_sidecar_metadata_yaml_is_applied_per_folder(tmp_path, run_ingest, store, embedder):
+    write(tmp_path / "a/ferry.txt", FERRY)
+    write(tmp_path / "a/metadata.yaml", "ferry:\n  title: Ferry terminal approved\n  source: Velmar Times\n"
+                                        "  published_at: 2025-02-02\n  dateline: Port Velmar\n")
+    write(tmp_path / "b/moose.txt", MOOSE)
+    write(tmp_path / "b/metadata.yaml", "moose: {source: Tarsk Daily, url: 'https://tarsk.example/moose'}\nferry: {source: Wrong}\n")
+
+    run_ingest(tmp_path / "a", tmp_path / "b")
+
+    docs = load(store, embedder).docs
+    assert docs["ferry"].metadata == {"title": "Ferry terminal approved", "source": "Velmar Times", "url": None,
+                                      "published_at": "2025-02-02", "dateline": "Port Velmar"}
+    assert docs["moose"].metadata["source"] == "Tarsk Daily"
+    assert docs["moose"].metadata["url"] == "https://tarsk.example/moose"
+
+
+def test_doc_ids_are_stable_across_moves_and_jsonl_line_order(tmp_path, run_ingest, embedded):
+    write(tmp_path / "one/ferry.txt", FERRY)
+    write(tmp_path / "one/feed.jsonl", jsonl({"id": "moose", "text": MOOSE}, {"id": "spire", "text": SPIRE}))
+    assert run_ingest(tmp_path / "one").added == 3
+    embedded.clear()
+
+    # The same articles from elsewhere, JSONL lines swapped: the same doc_ids, so nothing is new.
+    write(tmp_path / "two/sub/ferry.txt", FERRY)
+    write(tmp_path / "two/other.jsonl", jsonl({"id": "spire", "text": SPIRE}, {"id": "moose", "text": MOOSE}))
+    report = run_ingest(tmp_path / "two")
+
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 3)
+    assert embedded == []
+
+
+# --- incremental updates ---------------------------------------------------------------------------
+
+
+def test_reingesting_unchanged_input_embeds_nothing_and_writes_no_snapshot(tmp_path, run_ingest, store, embedded):
+    write(tmp_path / "in/ferry.txt", FERRY)
+    write(tmp_path / "in/moose.txt", MOOSE)
+    run_ingest(tmp_path / "in")
+    snapshot = store.current_path
+    files = sorted(p.name for p in store.root.iterdir())
+    embedded.clear()
+
+    report = run_ingest(tmp_path / "in")
+
+    assert (report.added, report.updated, report.unchanged, report.chunks_embedded) == (0, 0, 2, 0)
+    assert embedded == []
+    assert store.current_path == snapshot
+    assert sorted(p.name for p in store.root.iterdir()) == files
+
+
+def test_a_changed_article_replaces_its_old_chunks(tmp_path, run_ingest, store, embedder, embedded):
+    old = long_article("harbour")
+    write(tmp_path / "in/report.txt", old)
+    write(tmp_path / "in/moose.txt", MOOSE)
+    run_ingest(tmp_path / "in", chunk_size=48, chunk_overlap=8)
+    before = load(store, embedder)
+    assert len(before.docs["report"].chunk_ids) > 3  # the test needs several old chunks to drop
+    embedded.clear()
+
+    new = "The harbour inquiry was closed on Wednesday without hearing any witnesses, the chairman said."
+    write(tmp_path / "in/report.txt", new)
+    report = run_ingest(tmp_path / "in", chunk_size=48, chunk_overlap=8)
+
+    assert (report.updated, report.unchanged) == (1, 1)
+    assert embedded == [new]  # the moose article was not re-embedded
+    after = load(store, embedder)
+    assert_consistent(after)
+    assert after.texts["report"] == new
+    assert len(after.docs["report"].chunk_ids) == len(chunk_article(_article("report", new), make_splitter(48, 8)))
+    assert after.chunk_count == len(after.docs["report"].chunk_ids) + len(after.docs["moose"].chunk_ids)
+    everything = " ".join(n.get_content() for n in after.index.docstore.docs.values())
+    assert "witness number 5" not in everything
+
+    hits = HybridRetriever(after, RetrievalSettings(), embedder).search("Item 5 of the harbour inquiry: witness number 5 described event 35")
+    assert hits and all("witness number 5" not in h.text for h in hits)
+    assert hits[0].doc_id == "report" and hits[0].text == new
+
+
+def _article(doc_id: str, text: str):
+    from index.article import Article
+
+    return Article(doc_id=doc_id, text=text, origin=doc_id)
+
+
+def test_new_articles_do_not_reembed_old_ones(tmp_path, run_ingest, store, embedder, embedded):
+    write(tmp_path / "in/ferry.txt", FERRY)
+    run_ingest(tmp_path / "in")
+    first = store.current_path
+    embedded.clear()
+
+    write(tmp_path / "in/moose.txt", MOOSE)
+    report = run_ingest(tmp_path / "in")
+
+    assert (report.added, report.unchanged, report.chunks_embedded) == (1, 1, 1)
+    assert embedded == [MOOSE]
+    assert store.current_path != first
+    assert not first.exists()  # the superseded snapshot is cleaned up
+    corpus = load(store, embedder)
+    assert_consistent(corpus)
+    assert set(corpus.docs) == {"ferry", "moose"}
+
+
+def test_identical_texts_are_embedded_once_and_counted_as_corroboration(tmp_path, run_ingest, store, embedder, embedded):
+    from bot.service import Newsbot
+
+    write(tmp_path / "in/velmar-times.txt", FERRY)
+    write(tmp_path / "in/coast-wire.txt", FERRY)  # syndicated word for word
+    write(tmp_path / "in/moose.txt", MOOSE)
+    write(tmp_path / "in/metadata.yaml", "velmar-times: {source: Velmar Times}\ncoast-wire: {source: Coast Wire}\n"
+                                         "moose: {source: Tarsk Daily}\n")
+
+    report = run_ingest(tmp_path / "in")
+
+    assert (report.added, report.duplicates) == (3, 1)
+    assert sorted(embedded) == sorted([FERRY, MOOSE])
+    corpus = load(store, embedder)
+    assert_consistent(corpus)
+    original, copy = ("coast-wire", "velmar-times")  # files are read in name order
+    assert corpus.docs[copy].duplicate_of == original and corpus.docs[copy].chunk_ids == []
+
+    answer = Newsbot(make_settings(store.root), llm=None).ask("When will the Port Velmar ferry terminal open?")
+    assert not answer.refused
+    assert answer.corroboration == "reported by 2 of 3 sources"
+
+
+def test_a_duplicate_keeps_its_text_when_its_original_changes(tmp_path, run_ingest, store, embedder):
+    write(tmp_path / "in/a.txt", FERRY)
+    write(tmp_path / "in/b.txt", FERRY)
+    run_ingest(tmp_path / "in")
+    assert load(store, embedder).docs["b"].duplicate_of == "a"
+
+    write(tmp_path / "in/a.txt", SPIRE)
+    report = run_ingest(tmp_path / "in")
+
+    assert (report.updated, report.unchanged) == (1, 1)
+    corpus = load(store, embedder)
+    assert_consistent(corpus)
+    assert corpus.texts == {"a": SPIRE, "b": FERRY}
+    assert corpus.docs["b"].duplicate_of is None and corpus.docs["b"].chunk_ids
+    hits = HybridRetriever(corpus, RetrievalSettings(), embedder).search("Port Velmar ferry terminal")
+    assert hits[0].doc_id == "b"
+
+
+def test_a_metadata_only_change_updates_without_reembedding(tmp_path, run_ingest, store, embedder, embedded):
+    write(tmp_path / "in/ferry.txt", FERRY)
+    write(tmp_path / "in/metadata.yaml", "ferry: {source: Velmar Times}\n")
+    run_ingest(tmp_path / "in")
+    chunk_ids = load(store, embedder).docs["ferry"].chunk_ids
+    embedded.clear()
+
+    write(tmp_path / "in/metadata.yaml", "ferry: {source: Velmar Times, title: Terminal approved, published_at: 2025-02-02}\n")
+    report = run_ingest(tmp_path / "in")
+
+    assert (report.updated, report.chunks_embedded) == (1, 0)
+    assert embedded == []
+    corpus = load(store, embedder)
+    assert corpus.docs["ferry"].metadata["title"] == "Terminal approved"
+    assert corpus.docs["ferry"].metadata["published_at"] == "2025-02-02"
+    assert corpus.docs["ferry"].chunk_ids == chunk_ids
+
+
+def test_newsbot_ingest_makes_new_articles_answerable_at_once(tmp_path, sample_index):
+    import shutil
+
+    from bot.service import Newsbot
+
+    index_dir = tmp_path / "copy"
+    shutil.copytree(sample_index, index_dir)
+    bot = Newsbot(make_settings(index_dir), llm=None)
+    assert bot.ask("Where was the white moose photographed?").refused
+
+    report = bot.ingest([write(tmp_path / "moose.txt", MOOSE)])
+
+    assert (report.added, report.unchanged) == (1, 0)
+    answer = bot.ask("Where was the white moose photographed?")
+    assert not answer.refused and answer.citations[0].doc_id == "moose"
+    assert bot.stats().articles == 6
+
+
+# --- bad input through `newsbot ingest` ------------------------------------------------------------
+
+
+def test_bad_inputs_are_reported_one_line_each_and_the_rest_is_ingested(tmp_path, capsys, embedder):
+    from bot.cli import main
+
+    src = tmp_path / "in"
+    write(src / "good.txt", FERRY)
+    write(src / "binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01")
+    write(src / "empty.txt", "")
+    write(src / "headline-only.md", "# Only a headline\n\n   \n")
+    write(src / "latin1.txt", "Caf\xe9 prices rose again in the old town, traders said.".encode("latin-1"))
+    write(src / "big.txt", "The council met again. " * 100)
+    write(src / "feed.jsonl", jsonl(
+        {"id": "moose", "text": MOOSE},
+        "{not json",
+        {"id": "no-text", "title": "A title but no text"},
+        {"id": "bad-date", "text": SPIRE, "published_at": "last Tuesday"},
+        {"id": "num-text", "text": 42},
+        "[1, 2]",
+    ))
+    pdf = write(tmp_path / "paper.pdf", b"%PDF-1.4")
+    config = write_config(tmp_path / "config.yaml", tmp_path / "idx", index={"max_file_mb": 0.001})
+
+    code = main(["--config", str(config), "ingest", str(src), str(pdf), str(tmp_path / "missing")])
+
+    out, err = capsys.readouterr()
+    assert code == 1
+    expected = {
+        f"{src / 'binary.txt'}": "binary",
+        f"{src / 'empty.txt'}": "empty",
+        f"{src / 'headline-only.md'}": "empty",
+        f"{src / 'latin1.txt'}": "UTF-8",
+        f"{src / 'big.txt'}": "limit",
+        f"{src / 'feed.jsonl'}:2": "malformed JSON",
+        f"{src / 'feed.jsonl'}:3": 'missing "text"',
+        f"{src / 'feed.jsonl'}:4": "published_at",
+        f"{src / 'feed.jsonl'}:5": '"text" must be a string',
+        f"{src / 'feed.jsonl'}:6": "JSON object",
+        f"{pdf}": "unsupported file type .pdf",
+        f"{tmp_path / 'missing'}": "no such file",
+    }
+    lines = [l for l in err.splitlines() if l.startswith("rejected ")]
+    reported = dict(re.fullmatch(r"rejected (.+?(?::\d+)?): (.+)", l).groups() for l in lines)
+    assert set(reported) == set(expected), err
+    for where, why in expected.items():
+        assert why in reported[where], (where, reported[where])
+    assert out.startswith("2 added, 0 updated, 0 unchanged, 0 duplicates, 12 rejected")
+    assert set(IndexStore(tmp_path / "idx").load(embedder, DIM).docs) == {"good", "moose"}
+
+
+def test_clean_ingest_exits_0_and_usage_errors_exit_2(tmp_path, capsys):
+    from bot.cli import main
+
+    config = write_config(tmp_path / "config.yaml", tmp_path / "idx")
+    assert main(["--config", str(config), "ingest", str(write(tmp_path / "ferry.txt", FERRY))]) == 0
+    assert "1 added" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as no_paths:
+        main(["--config", str(config), "ingest"])
+    assert no_paths.value.code == 2
+    assert "PATH" in capsys.readouterr().err
+
+
+# --- atomic snapshots ------------------------------------------------------------------------------
+
+
+def _index_with_sample(tmp_path: Path, sample_index: Path) -> Path:
+    import shutil
+
+    index_dir = tmp_path / "idx"
+    shutil.copytree(sample_index, index_dir)
+    return index_dir
+
+
+def _answers_from_the_sample(index_dir: Path) -> None:
+    from bot.service import Newsbot
+
+    bot = Newsbot(make_settings(index_dir), llm=None)
+    assert set(bot.corpus.docs) == {p.stem for p in CORPUS.glob("*.txt")}
+    assert_consistent(bot.corpus)
+    answer = bot.ask("Who claimed responsibility for the attacks?")
+    assert not answer.refused and "Baloch Liberation Army" in answer.answer
+
+
+def test_a_crash_mid_commit_leaves_the_previous_index_live(tmp_path, sample_index, embedder, monkeypatch):
+    index_dir = _index_with_sample(tmp_path, sample_index)
+    store = IndexStore(index_dir)
+    live = store.current_path
+
+    class CrashingBM25:  # persisting the keyword index is the step after FAISS and the docstore are written
+        def persist(self, path, **kw):
+            Path(path).mkdir()
+            (Path(path) / "half-written").write_text("x")
+            raise OSError("No space left on device")
+
+    with monkeypatch.context() as m, pytest.raises(OSError, match="No space left"):
+        m.setattr(Corpus, "bm25", lambda self: CrashingBM25())
+        ingest([write(tmp_path / "moose.txt", MOOSE)], store, IndexSettings(), embedder, DIM)
+
+    assert store.current_path == live
+    assert not list(index_dir.glob("*.partial"))
+    _answers_from_the_sample(index_dir)
+    assert "moose" not in load(store, embedder).docs
+
+
+_KILLED_MID_COMMIT = """
+import sys, time
+from pathlib import Path
+from llama_index.core import StorageContext
+
+persist = StorageContext.persist
+
+def persist_then_hang(self, persist_dir=None, *a, **kw):
+    persist(self, persist_dir, *a, **kw)
+    Path(sys.argv[3]).write_text(str(persist_dir))  # FAISS and docstore are on disk; the snapshot is not live
+    time.sleep(600)
+
+StorageContext.persist = persist_then_hang
+from bot.cli import main
+sys.exit(main(["--config", sys.argv[1], "ingest", sys.argv[2]]))
+"""
+
+
+def test_a_kill_mid_commit_leaves_the_previous_index_live(tmp_path, sample_index, embedder):
+    index_dir = _index_with_sample(tmp_path, sample_index)
+    live = IndexStore(index_dir).current_path
+    config = write_config(tmp_path / "config.yaml", index_dir)
+    marker = tmp_path / "persisted"
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_MID_COMMIT, str(config), str(write(tmp_path / "moose.txt", MOOSE)), str(marker)],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not marker.exists():
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.monotonic() < deadline, "the ingest never reached its commit"
+            time.sleep(0.1)
+        half_written = Path(marker.read_text())
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        proc.stdout.close()
+
+    assert half_written.name.endswith(".partial") and (half_written / "docstore.json").exists()
+    store = IndexStore(index_dir)
+    assert store.current_path == live  # not the half-written one
+    _answers_from_the_sample(index_dir)
+
+    # The next ingest succeeds and sweeps the debris away.
+    report = ingest([tmp_path / "moose.txt"], store, IndexSettings(), embedder, DIM)
+    assert report.added == 1
+    assert not half_written.exists()
+    assert [p.name for p in index_dir.iterdir() if p.name.startswith("snap-")] == [store.current_path.name]
