@@ -31,6 +31,8 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern]] = [
                 r"august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|day|days|"
                 r"hours?|weeks?|months?|years?|yesterday|today|morning|evening|night|midday)\b|\b\d{1,2}:\d\d\b|\b(19|20)\d\d\b", re.I)),
 ]
+_CALENDAR = re.compile(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June|July|August|"
+                       r"September|October|November|December", re.I)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+")
 
 
@@ -50,7 +52,7 @@ def has_type(kind: str | None, sentence: str, question: str) -> bool:
         return True
     if kind == "name":
         asked = {w.lower() for w in re.findall(r"[\w’'-]+", question)}
-        return any(w.lower() not in asked for w in _CAPITALISED.findall(sentence))
+        return any(w.lower() not in asked and not _CALENDAR.fullmatch(w) for w in _CAPITALISED.findall(sentence))
     return bool(next(p for n, _, p in _TYPES if n == kind).search(sentence))
 
 
@@ -125,7 +127,7 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         shared = q_tokens & tokens
         overlap = 0.5 * sum(idf[t] for t in shared) / q_weight + 0.5 * len(shared) / max(1, len(q_tokens))
         c.typed = has_type(kind, c.text, question)
-        c.score = (0.5 * (c.cosine + c.focus) + KEYWORD_WEIGHT * overlap + (0.08 if c.typed else -0.05)
+        c.score = (0.5 * (c.cosine + c.focus) + KEYWORD_WEIGHT * overlap + (0.08 if c.typed else -0.1)
                    + (0.1 * (match_fraction(literals, c.text) - 1) if literals else 0)
                    - 0.4 * (1 - c.doc_literals)  # the 2018 report does not answer a question about 2019
                    - (0.1 if tokens <= q_tokens else 0))  # restates the question, adds nothing

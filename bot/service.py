@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from bot.verify import Rejected, Source, verify
 from index.embedding import get_embedder
 from index.ingest import IngestReport, Progress, ingest
 from index.literals import extract
+from index.text import content_tokens
 from index.retrieve import HybridRetriever
 from index.store import Corpus, IndexStore
 
@@ -135,6 +137,7 @@ class Newsbot:
             if "NOT IN SOURCES" in raw.upper():
                 raise Rejected("the model found no answer in the sources")
             verified = verify(raw, sources)
+            self._check_relevant(query, verified, chosen)
         except (LLMError, Rejected) as e:
             answer.note = f"Showing verbatim evidence: the generated answer was not used ({e})."
             log.info("generation not used: %s", e)
@@ -148,11 +151,24 @@ class Newsbot:
             for n, _ in vs.cites:
                 renumber.setdefault(n, len(renumber) + 1)
         text = " ".join(vs.text for vs in verified)
-        text = __import__("re").sub(r"\[(\d{1,3})\]", lambda m: f"[{renumber[int(m.group(1))]}]", text)
+        text = re.sub(r"\[(\d{1,3})\]", lambda m: f"[{renumber[int(m.group(1))]}]", text)
         quotes = {n: q for vs in verified for n, q in vs.cites}
         answer.citations = [self._citation(renumber[n], sources[n - 1].doc_id, quotes[n]) for n in renumber]
         answer.answer, answer.mode = text, "generated"
         return True
+
+    @staticmethod
+    def _check_relevant(query: str, verified, chosen: list[ev.Evidence]) -> None:
+        """A true sentence is not yet an answer: it must be about what was asked (share a word of the
+        question besides its names) and rest on a top-ranked passage, else the evidence reads better."""
+        names = set(content_tokens(" ".join(l.text for l in extract(query) if l.required)))
+        focus = set(content_tokens(query)) - names
+        said = set(content_tokens(" ".join(v.text for v in verified)))
+        if focus and not focus & said:
+            raise Rejected("the generated sentence does not address the question")
+        top = {i + 1 for i, e in enumerate(chosen) if e.score >= chosen[0].score - 0.05}
+        if not any(n in top for v in verified for n, _ in v.cites):
+            raise Rejected("the generated sentence rests on a lower-ranked passage")
 
     def _extract(self, answer: Answer, chosen: list[ev.Evidence]) -> None:
         lines = []
