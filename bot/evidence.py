@@ -51,8 +51,11 @@ def has_type(kind: str | None, sentence: str, question: str) -> bool:
     if kind is None:
         return True
     if kind == "name":
-        asked = {w.lower() for w in re.findall(r"[\w’'-]+", question)}
-        return any(w.lower() not in asked and not _CALENDAR.fullmatch(w) for w in _CAPITALISED.findall(sentence))
+        def bare(w: str) -> str:
+            return re.sub(r"[’']s?$", "", w.lower())
+
+        asked = {bare(w) for w in re.findall(r"[\w’'-]+", question)}
+        return any(bare(w) not in asked and not _CALENDAR.fullmatch(w) for w in _CAPITALISED.findall(sentence))
     return bool(next(p for n, _, p in _TYPES if n == kind).search(sentence))
 
 

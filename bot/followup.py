@@ -25,7 +25,7 @@ def _main_name(previous_question: str, previous_answer: str, personal: bool) -> 
     sentence that the previous question did not already contain. People ("he", "she") are usually named
     last, after their title and organisation ("Indian Foreign Ministry spokesperson Randhir Jaiswal");
     groups and things ("they", "it") first, as the subject."""
-    first = previous_answer.split("\n")[0]
+    first = re.sub(r"\[\d+\]", " ", previous_answer.split("\n")[0])  # citation markers are not names
     asked = previous_question.lower()
     names = []
     for m in _NAME.finditer(first):
@@ -38,7 +38,8 @@ def _main_name(previous_question: str, previous_answer: str, personal: bool) -> 
     if names:
         return names[-1] if personal else names[0]
     asked_lits = {l.text.lower() for l in extract(previous_question)}
-    return next((l.text for l in extract(first) if l.weight == 1.0 and l.text.lower() not in asked_lits and len(l.text) > 2), None)
+    return next((l.text for l in extract(first)
+                 if l.weight == 1.0 and not l.phrase and l.text[0].isalpha() and l.text.lower() not in asked_lits and len(l.text) > 2), None)
 
 
 def standalone(question: str, conversation: Conversation | None) -> str:
