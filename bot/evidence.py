@@ -16,7 +16,7 @@ import numpy as np
 from index.literals import extract, match_fraction
 from index.retrieve import Hit
 from index.store import Corpus
-from index.text import content_tokens, sentences
+from index.text import STOPWORDS, content_tokens, sentences, stem
 
 
 # What kind of thing the question asks for, and how to see it in a sentence. A sentence that has the
@@ -163,3 +163,53 @@ def supporting_docs(cands: list[Evidence], anchor: Evidence, threshold: float = 
         if c.vector is not None and anchor.vector is not None and float(c.vector @ anchor.vector) >= threshold:
             docs.add(c.doc_id)
     return docs
+
+
+_COUNT = re.compile(r"\b(close to|nearly|about|around|at least|more than|some)?\s*(\d[\d,]*)\s+([a-z]+(?:\s+[a-z]+){0,2})", re.I)
+_DAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\bprevious day\b|\bday before\b|\byesterday\b", re.I)
+_UNITS = {"hour", "hours", "day", "days", "minute", "minutes", "percent", "km", "years", "year"}
+
+
+def _counts(text: str) -> list[tuple[int, str, bool]]:
+    """(figure, the noun it counts, hedged?) for each count in a sentence: "close to 50 people"."""
+    out = []
+    for m in _COUNT.finditer(text):
+        words = [w for w in m.group(3).lower().split() if w not in STOPWORDS]
+        if words and words[0] not in _UNITS:
+            out.append((int(m.group(2).replace(",", "")), stem(words[0]), bool(m.group(1))))
+    return out
+
+
+def conflict(a: str, b: str) -> str | None:
+    """How two outlets' sentences about the same fact disagree, or None. Three general cases: the same
+    count with a different day ("92 ... on Saturday" / "92 ... the previous day"); a different figure
+    for the same noun; a hedged total against parts that do not add up to it ("close to 50 people" /
+    "17 law enforcement personnel and 31 civilians")."""
+    ca, cb = _counts(a), _counts(b)
+    shared = {(n, w) for n, w, _ in ca} & {(n, w) for n, w, _ in cb}
+    days_a, days_b = {d.lower() for d in _DAY.findall(a)}, {d.lower() for d in _DAY.findall(b)}
+    if shared and days_a and days_b and days_a != days_b:
+        return "day"
+    for n1, w1, _ in ca:
+        for n2, w2, _ in cb:
+            if w1 == w2 and n1 != n2 and not (w1, n1) in {(w, n) for n, w, _ in cb}:
+                return "figure"
+    for one, other in ((ca, cb), (cb, ca)):
+        for total, noun, hedged in one:
+            parts = [n for n, w, _ in other if w != noun]
+            if hedged and len(parts) >= 2 and sum(parts) != total and abs(sum(parts) - total) <= 0.15 * total:
+                return "total"
+    return None
+
+
+def disagreements(cands: list[Evidence], anchor: Evidence, threshold: float = 0.55) -> list[Evidence]:
+    """Sentences from other articles that report what `anchor` reports, with other figures or days."""
+    out: list[Evidence] = []
+    if anchor.vector is None:
+        return out
+    for c in cands:
+        if c.doc_id == anchor.doc_id or c.vector is None or any(o.doc_id == c.doc_id for o in out):
+            continue
+        if float(c.vector @ anchor.vector) >= threshold and conflict(anchor.text, c.text):
+            out.append(c)
+    return out

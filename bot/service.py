@@ -100,6 +100,8 @@ class Newsbot:
             generate_ms = (time.perf_counter() - t) * 1000
             if not done:
                 self._extract(answer, chosen[: self.settings.answer.max_evidence])
+            if ev.answer_type(query) in ("number", "time"):
+                self._conflicts(answer, cands, chosen[0])
             self._corroborate(answer, cands, chosen[0], hits)
         total = time.perf_counter()
         answer.timings_ms = {
@@ -176,6 +178,22 @@ class Newsbot:
             lines.append(f"{e.text} [{i}]")
             answer.citations.append(self._citation(i, e.doc_id, e.text))
         answer.answer, answer.mode = "\n".join(lines), "extractive"
+
+    def _conflicts(self, answer: Answer, cands: list[ev.Evidence], anchor: ev.Evidence) -> None:
+        """When outlets give different figures or days for the same fact, say so and cite each side."""
+        cited = {c.doc_id: c for c in answer.citations}
+        sides = [c for c in ev.disagreements(cands, anchor) if c.doc_id not in cited][:1]
+        differing = [c.n for c in answer.citations if ev.conflict(anchor.text, c.quote)]
+        for e in sides:
+            n = len(answer.citations) + 1
+            answer.citations.append(self._citation(n, e.doc_id, e.text))
+            answer.answer += f"\n{e.text} [{n}]"
+            differing.append(n)
+        if differing:
+            first = next((c.n for c in answer.citations if c.quote == anchor.text), 1)
+            conflict = (f"Outlets differ on the figures: compare [{first}] with "
+                        + ", ".join(f"[{n}]" for n in differing if n != first) + ".")
+            answer.note = f"{answer.note} {conflict}" if answer.note else conflict
 
     def _citation(self, n: int, doc_id: str, quote: str) -> Citation:
         text = self.corpus.texts[doc_id]

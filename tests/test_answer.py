@@ -53,9 +53,10 @@ def test_a_verified_llm_answer_is_shown_with_citations_renumbered_by_first_use(l
 
     answer = bot.ask("How many militants were killed?")
 
-    assert answer.mode == "generated" and answer.note is None
+    assert answer.mode == "generated" and "not used" not in (answer.note or "")
     shown = prompt_sources(llm.prompts[0][1])
-    assert [c.quote for c in answer.citations] == [shown[2], shown[1]]
+    # The model's two citations come first; figures other outlets give differently may follow.
+    assert [c.quote for c in answer.citations][:2] == [shown[2], shown[1]]
     assert answer.answer.index("[1]") < answer.answer.index("[2]")
     check_citations(answer, bot.corpus.texts)
     assert answer.timings_ms["generate"] > 0
@@ -100,7 +101,9 @@ def test_extractive_answers_cite_several_outlets_and_count_corroboration(newsbot
     answer = newsbot.ask("How many militants were killed?")
     assert answer.mode == "extractive" and not answer.refused
     assert "145" in answer.answer or "92" in answer.answer
-    assert 1 < len(answer.citations) <= newsbot.settings.answer.max_evidence
+    # One more source may be cited to show an outlet that gives the figures differently.
+    extra = 1 if "differ" in (answer.note or "") else 0
+    assert 1 < len(answer.citations) <= newsbot.settings.answer.max_evidence + extra
     assert len({c.doc_id for c in answer.citations}) == len(answer.citations)
     check_citations(answer, newsbot.corpus.texts)
     m = re.fullmatch(r"reported by (\d) of 5 sources", answer.corroboration)

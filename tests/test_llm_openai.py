@@ -45,7 +45,7 @@ class ChatServer:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with server._lock:
-                    server.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                    server.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
                     reply = server.replies.pop(0) if len(server.replies) > 1 else server.replies[0]
                 if isinstance(reply, Delay):
                     time.sleep(reply.seconds)
@@ -120,7 +120,7 @@ def test_the_request_carries_the_numbered_sources_and_the_question_and_a_verifie
 
     [req] = server.requests
     assert req["path"] == "/v1/chat/completions"
-    assert req["headers"]["Authorization"] == "Bearer sk-local-test"
+    assert req["headers"]["authorization"] == "Bearer sk-local-test"
     body = req["body"]
     assert (body["model"], body["max_tokens"], body["temperature"]) == ("test-model", 64, 0.0)
     system, user = body["messages"]
@@ -192,7 +192,7 @@ def test_get_llm_builds_the_openai_client_and_chat_returns_the_content():
         with pytest.raises(LLMError, match="no choices"):
             llm.chat("sys", "again")
     assert server.requests[0]["body"]["messages"] == [{"role": "system", "content": "sys"}, {"role": "user", "content": "user text"}]
-    assert server.requests[0]["headers"]["Authorization"] == "Bearer not-needed"  # no key configured
+    assert server.requests[0]["headers"]["authorization"] == "Bearer not-needed"  # no key configured
 
 
 def test_ask_json_through_the_cli_uses_the_configured_server(tmp_path, capsys, sample_index):
