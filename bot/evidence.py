@@ -213,3 +213,22 @@ def disagreements(cands: list[Evidence], anchor: Evidence, threshold: float = 0.
         if float(c.vector @ anchor.vector) >= threshold and conflict(anchor.text, c.text):
             out.append(c)
     return out
+
+
+_LATEST = re.compile(r"\b(latest|most recent|newest|current|currently|now)\b|"
+                     r"\blast (report|article|story|update|figure|reading|quarter|month|week|year)\b", re.I)
+
+
+def asks_latest(question: str) -> bool:
+    return bool(_LATEST.search(question))
+
+
+def prefer_recent(cands: list[Evidence], published: dict[str, str | None], margin: float = 0.15) -> list[Evidence]:
+    """For "the latest ...": among the candidates close to the best, the most recently published first
+    (undated articles after dated ones); the rest keep their order."""
+    if not cands:
+        return cands
+    near = [c for c in cands if c.score >= cands[0].score - margin]
+    rest = [c for c in cands if c.score < cands[0].score - margin]
+    near.sort(key=lambda c: (published.get(c.doc_id) or "", c.score), reverse=True)
+    return near + rest

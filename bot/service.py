@@ -21,6 +21,7 @@ from index.embedding import get_embedder
 from index.ingest import IngestReport, Progress, ingest
 from index.literals import extract
 from index.text import content_tokens
+from index.rerank import get_reranker
 from index.retrieve import HybridRetriever
 from index.store import Corpus, IndexStore
 
@@ -53,7 +54,8 @@ class Newsbot:
     def _load(self) -> None:
         corpus = self.store.load(self.embedder, self.dim)
         # One tuple, replaced in one assignment: readers never see a half-swapped index.
-        self._state = (corpus, HybridRetriever(corpus, self.settings.retrieval, self.embedder))
+        reranker = get_reranker(self.settings.retrieval.reranker)
+        self._state = (corpus, HybridRetriever(corpus, self.settings.retrieval, self.embedder, reranker))
 
     @property
     def corpus(self) -> Corpus:
@@ -89,6 +91,8 @@ class Newsbot:
                         standalone_question=query if query != question else None)
         answer.retrieved = [Retrieved(h.doc_id, h.chunk_id, round(h.score, 5)) for h in hits]
         cands = ev.gather(corpus, hits, query, self.embedder)
+        if ev.asks_latest(query):
+            cands = ev.prefer_recent(cands, {d: r.metadata.get("published_at") for d, r in corpus.docs.items()})
         why_not = self._refusal_reason(query, hits, cands)
         generate_ms = 0.0
         if why_not:

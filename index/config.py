@@ -34,3 +34,5 @@ class RetrievalSettings(Strict):
     min_dense_score: float = Field(0.30, ge=-1, le=1)
     literal_boost: float = Field(0.5, ge=0)
     near_duplicate_threshold: float = Field(0.8, gt=0, le=1)
+    reranker: str | None = None
+    rerank_top: int = Field(20, ge=1)

@@ -15,6 +15,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from index.config import RetrievalSettings
 from index.literals import extract, match_fraction
+from index.rerank import Reranker
 from index.store import Corpus
 
 _WORD = re.compile(r"\w+")
@@ -49,11 +50,12 @@ def _same_text(a: str, b: str, threshold: float) -> bool:
 
 
 class HybridRetriever(BaseRetriever):
-    def __init__(self, corpus: Corpus, settings: RetrievalSettings, embedder) -> None:
+    def __init__(self, corpus: Corpus, settings: RetrievalSettings, embedder, reranker: Reranker | None = None) -> None:
         super().__init__()
         self.corpus = corpus
         self.settings = settings
         self.embedder = embedder
+        self.reranker = reranker
 
     def _source(self, doc_id: str) -> str:
         return self.corpus.docs[doc_id].metadata.get("source") or doc_id
@@ -94,14 +96,28 @@ class HybridRetriever(BaseRetriever):
                 cosine[cid] = _cos(query_vector, self._chunk_vector(cid))
         literals = extract(query)
         candidates = []
-        for cid, score in fused.items():
+        for cid, score in sorted(fused.items(), key=lambda kv: kv[1], reverse=True):
             node = self.corpus.node(cid)
             doc_id = node.metadata["doc_id"]
             frac = match_fraction(literals, self._doc_haystack(doc_id)) if literals else 1.0
-            score *= 1 + s.literal_boost * (2 * frac - 1) if literals else 1
             candidates.append(Hit(cid, doc_id, node.get_content(), node.start_char_idx or 0, node.end_char_idx or 0, score, cosine[cid], frac))
+        if self.reranker is not None:
+            self._rerank(query, candidates)
+        for h in candidates:  # a passage about 2018 must not answer a question about 2019
+            h.score *= 1 + s.literal_boost * (2 * h.literal_match - 1) if literals else 1
         candidates.sort(key=lambda h: h.score, reverse=True)
         return self._select(candidates, top_k)
+
+    def _rerank(self, query: str, candidates: list[Hit]) -> None:
+        """Reorder the top candidates by the cross-encoder; the i-th reranked hit takes the i-th best
+        fused score, so literal and diversity adjustments keep their scale."""
+        head = candidates[: self.settings.rerank_top]
+        order = sorted(zip(self.reranker.scores(query, [h.text for h in head]), range(len(head))), key=lambda t: -t[0])
+        scores = [h.score for h in head]
+        reranked = [head[i] for _, i in order]
+        for h, score in zip(reranked, scores):
+            h.score = score
+        candidates[: len(head)] = reranked
 
     def _chunk_vector(self, chunk_id: str) -> list[float]:
         vs = self.corpus.vector_store

@@ -212,3 +212,27 @@ def test_settings_bound_the_number_of_hits(synthetic_index, embedder):
     hits = HybridRetriever(corpus, RetrievalSettings(top_k=3), embedder).search("earthquake")
     assert len(hits) == 3
     assert HybridRetriever(corpus, RetrievalSettings(), embedder).search("earthquake", top_k=2)[1:]
+
+
+class WordReranker:
+    """A reranker whose judgement is known: passages containing `word` first (a stand-in for a
+    cross-encoder, none being bundled)."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+        self.calls: list[tuple[str, int]] = []
+
+    def scores(self, query: str, passages: list[str]) -> list[float]:
+        self.calls.append((query, len(passages)))
+        return [1.0 if self.word in p else 0.0 for p in passages]
+
+
+def test_a_configured_reranker_reorders_the_fused_candidates(synthetic_index, embedder, retriever):
+    question = "How many militants were killed?"
+    plain = retriever.search(question)
+    last = plain[-1]
+    marker = last.text.split()[3]
+    reranker = WordReranker(marker)
+    reranked = HybridRetriever(retriever.corpus, RetrievalSettings(rerank_top=20), embedder, reranker).search(question)
+    assert reranker.calls and reranker.calls[0][0] == question
+    assert marker in reranked[0].text and marker not in plain[0].text
