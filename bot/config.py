@@ -37,6 +37,7 @@ class AnswerSettings(Strict):
     max_passages: int = Field(4, ge=1)
     max_evidence: int = Field(3, ge=1)
     history_turns: int = Field(4, ge=0)
+    llm_rewrites_followups: bool = False
 
 
 class RateLimit(Strict):

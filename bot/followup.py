@@ -58,3 +58,17 @@ def standalone(question: str, conversation: Conversation | None) -> str:
     if len(content_tokens(question)) <= 2 and not extract(question):
         return f"{question} ({prev.standalone})"
     return question
+
+
+def rewrite_with_llm(question: str, conversation: Conversation, llm) -> str | None:
+    """The LLM's standalone version of a follow-up, or None when it gives nothing usable (then the
+    deterministic rewrite is used)."""
+    from bot.prompts import render
+
+    history = "\n".join(f"Q: {t.question}\nA: {t.answer.answer.splitlines()[0][:300]}" for t in conversation.turns)
+    try:
+        out = llm.chat(render("system"), render("condense", history=history, question=question)).strip()
+    except Exception:  # any backend failure: fall back, the answer must not depend on this step
+        return None
+    out = out.splitlines()[0].strip().strip('"') if out else ""
+    return out if 3 <= len(out) <= 300 else None

@@ -13,7 +13,7 @@ from bot import evidence as ev
 from bot.answer import Answer, Citation, Retrieved
 from bot.config import Settings
 from bot.conversation import Conversation
-from bot.followup import standalone
+from bot.followup import rewrite_with_llm, standalone
 from bot.llm import LLM, LLMError, get_llm
 from bot.prompts import render
 from bot.verify import Rejected, Source, verify
@@ -83,7 +83,10 @@ class Newsbot:
     def ask(self, question: str, conversation: Conversation | None = None, id: str | None = None) -> Answer:
         started = time.perf_counter()
         question = " ".join(question.split())[:MAX_QUESTION_CHARS]
-        query = standalone(question, conversation)
+        query = None
+        if self.settings.answer.llm_rewrites_followups and self.llm and conversation and conversation.turns and question:
+            query = rewrite_with_llm(question, conversation, self.llm)
+        query = query or standalone(question, conversation)
         corpus, retriever = self._state
         hits = retriever.search(query) if question else []
         retrieved_at = time.perf_counter()

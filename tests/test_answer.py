@@ -143,3 +143,31 @@ def test_concurrent_questions_get_the_same_answers_as_sequential_ones(newsbot):
     with ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(newsbot.ask, questions))
     assert [a.answer for a in answers] == [expected[q] for q in questions]
+
+
+def test_a_capable_llm_can_rewrite_follow_ups_when_configured(llm_bot):
+    from bot.conversation import Conversation
+
+    bot = llm_bot(FakeLLM("NOT IN SOURCES", "What did the Baloch Liberation Army call its operation?", "NOT IN SOURCES"))
+    bot.settings.answer.llm_rewrites_followups = True
+    try:
+        conv = Conversation()
+        bot.ask("Who claimed responsibility for the attacks?", conv)
+        answer = bot.ask("What did they call it?", conv)
+    finally:
+        bot.settings.answer.llm_rewrites_followups = False
+    rewrite_prompt = bot.llm.prompts[1][1]
+    assert "Who claimed responsibility for the attacks?" in rewrite_prompt and "What did they call it?" in rewrite_prompt
+    assert answer.standalone_question == "What did the Baloch Liberation Army call its operation?"
+    assert "Herof" in answer.answer
+
+
+def test_follow_ups_are_rewritten_without_the_llm_by_default(llm_bot):
+    from bot.conversation import Conversation
+
+    bot = llm_bot(FakeLLM("NOT IN SOURCES"))
+    conv = Conversation()
+    bot.ask("Who claimed responsibility for the attacks?", conv)
+    answer = bot.ask("What did they call the operation?", conv)
+    assert len(bot.llm.prompts) == 2 and all("Sources:" in user for _, user in bot.llm.prompts)
+    assert "Baloch Liberation Army" in answer.standalone_question and "Herof" in answer.answer
