@@ -96,15 +96,17 @@ class Newsbot:
         cands = ev.gather(corpus, hits, query, self.embedder)
         if ev.asks_latest(query):
             cands = ev.prefer_recent(cands, {d: r.metadata.get("published_at") for d, r in corpus.docs.items()})
-        why_not = self._refusal_reason(query, hits, cands)
+        why_not = self._refusal_reason(query, hits, cands, retriever)
         generate_ms = 0.0
         if why_not:
             answer.answer, answer.refused, answer.mode, answer.note = REFUSAL, True, "refused", why_not
         else:
             chosen = ev.pick(cands, self.settings.answer.max_passages)
-            t = time.perf_counter()
-            done = self._generate(answer, query, chosen) if self.llm else False
-            generate_ms = (time.perf_counter() - t) * 1000
+            done = False
+            if self.llm:
+                t = time.perf_counter()
+                done = self._generate(answer, query, chosen)
+                generate_ms = (time.perf_counter() - t) * 1000
             if not done:
                 self._extract(answer, chosen[: self.settings.answer.max_evidence])
             if ev.answer_type(query) in ("number", "time"):
@@ -120,14 +122,15 @@ class Newsbot:
             conversation.add(answer)
         return answer
 
-    def _refusal_reason(self, query: str, hits, cands: list[ev.Evidence]) -> str | None:
+    def _refusal_reason(self, query: str, hits, cands: list[ev.Evidence], retriever: HybridRetriever) -> str | None:
         if not query:
             return "empty question"
         if not hits or not cands:
             return "nothing relevant was retrieved"
         required = [l for l in extract(query) if l.required]
-        if required and not any(all(l.found_in(self.corpus.texts.get(h.doc_id, "")) for l in required) for h in hits):
-            missing = [l.text for l in required if not any(l.found_in(self.corpus.texts.get(h.doc_id, "")) for h in hits)]
+        haystack = {h.doc_id: retriever.doc_haystack(h.doc_id) for h in hits}  # text, title, date, dateline
+        if required and not any(all(l.found_in(haystack[h.doc_id]) for l in required) for h in hits):
+            missing = [l.text for l in required if not any(l.found_in(haystack[h.doc_id]) for h in hits)]
             what = ", ".join(missing) if missing else " and ".join(l.text for l in required) + " together"
             return f"no retrieved article mentions {what}"
         kind = ev.answer_type(query)

@@ -148,7 +148,7 @@ def _with_meta(article: Article, meta: dict, origin: str) -> Article | Rejection
 
 
 def _finish(article: Article) -> Article | Rejection:
-    if not article.text.strip():
+    if not re.search(r"\w", article.text):
         return Rejection(article.origin, "no article text (empty after cleaning)")
     return article
 

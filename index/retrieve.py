@@ -60,7 +60,8 @@ class HybridRetriever(BaseRetriever):
     def _source(self, doc_id: str) -> str:
         return self.corpus.docs[doc_id].metadata.get("source") or doc_id
 
-    def _doc_haystack(self, doc_id: str) -> str:
+    def doc_haystack(self, doc_id: str) -> str:
+        """What literal constraints are checked against: title, date and dateline, then the text."""
         meta = self.corpus.docs[doc_id].metadata
         return " ".join(str(meta.get(k) or "") for k in ("title", "published_at", "dateline")) + "\n" + self.corpus.texts.get(doc_id, "")
 
@@ -99,7 +100,7 @@ class HybridRetriever(BaseRetriever):
         for cid, score in sorted(fused.items(), key=lambda kv: kv[1], reverse=True):
             node = self.corpus.node(cid)
             doc_id = node.metadata["doc_id"]
-            frac = match_fraction(literals, self._doc_haystack(doc_id)) if literals else 1.0
+            frac = match_fraction(literals, self.doc_haystack(doc_id)) if literals else 1.0
             candidates.append(Hit(cid, doc_id, node.get_content(), node.start_char_idx or 0, node.end_char_idx or 0, score, cosine[cid], frac))
         if self.reranker is not None:
             self._rerank(query, candidates)

@@ -199,7 +199,8 @@ class IndexStore:
             corpus.path = None
             raise
         corpus.path = new
+        # The previous snapshot stays one round, for a process that read CURRENT just before the swap.
         for stale in self.root.glob("snap-*"):
-            if stale != new and (stale != old or True):
+            if stale not in (new, old):
                 shutil.rmtree(stale, ignore_errors=True)
         return new

@@ -175,9 +175,6 @@ def test_an_answer_about_one_year_quotes_only_that_years_article(synthetic_index
     assert not any(other in answer.answer for other, _ in MARATHONS.values() if other != winner)
 
 
-@pytest.mark.xfail(strict=True, reason="Newsbot._refusal_reason looks for the year in the article text only, while "
-                                       "retrieval's literal match also reads title and date; earlier, evidence also "
-                                       "quoted other seasons' winners (both reported to the lead)")
 def test_a_season_named_only_in_its_title_and_date_is_answered_from_it_alone(synthetic_index):
     from bot.service import Newsbot
 
