@@ -210,6 +210,8 @@ def disagreements(cands: list[Evidence], anchor: Evidence, threshold: float = 0.
     for c in cands:
         if c.doc_id == anchor.doc_id or c.vector is None or any(o.doc_id == c.doc_id for o in out):
             continue
+        if c.doc_literals < anchor.doc_literals:
+            continue  # another season or quarter: a different fact, not a disagreement
         if float(c.vector @ anchor.vector) >= threshold and conflict(anchor.text, c.text):
             out.append(c)
     return out

@@ -193,7 +193,8 @@ class Newsbot:
         """When outlets give different figures or days for the same fact, say so and cite each side."""
         cited = {c.doc_id: c for c in answer.citations}
         sides = [c for c in ev.disagreements(cands, anchor) if c.doc_id not in cited][:1]
-        differing = [c.n for c in answer.citations if ev.conflict(anchor.text, c.quote)]
+        same_fact = {e.doc_id for e in cands if e.doc_literals >= anchor.doc_literals}
+        differing = [c.n for c in answer.citations if c.doc_id in same_fact and ev.conflict(anchor.text, c.quote)]
         for e in sides:
             n = len(answer.citations) + 1
             answer.citations.append(self._citation(n, e.doc_id, e.text))
