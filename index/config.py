@@ -31,7 +31,7 @@ class RetrievalSettings(Strict):
     bm25_k: int = Field(20, ge=1)
     rrf_k: int = Field(60, ge=1)
     bm25_weight: float = Field(1.5, ge=0)
-    min_dense_score: float = Field(0.30, ge=-1, le=1)
+    min_dense_score: float = Field(0.25, ge=-1, le=1)
     literal_boost: float = Field(0.5, ge=0)
     near_duplicate_threshold: float = Field(0.8, gt=0, le=1)
     reranker: str | None = None
