@@ -19,7 +19,7 @@ class IndexSettings(Strict):
     corpus: Path = Path("corpus")
     embed_model: str = "bundled:all-MiniLM-L6-v2"
     embed_batch_size: int = Field(32, ge=1)
-    chunk_size: int = Field(160, ge=32, description="tokens per chunk")
+    chunk_size: int = Field(128, ge=32, description="tokens per chunk")
     chunk_overlap: int = Field(32, ge=0)
     vector_store: Literal["faiss"] = "faiss"
     max_file_mb: float = Field(20, gt=0)
