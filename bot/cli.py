@@ -70,12 +70,13 @@ def _quiet_libraries(settings: Settings, verbose: bool) -> None:
 
 def _progress_ingest(bot, paths: list[Path]):
     """Ingest with a rich progress bar on a terminal; returns the report."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     if not sys.stderr.isatty():
         return bot.ingest(paths)
     with Progress(TextColumn("embedding chunks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True,
-                  console=__import__("rich.console").console.Console(stderr=True)) as bar:
+                  console=Console(stderr=True)) as bar:
         task = bar.add_task("embed", total=None)
         return bot.ingest(paths, progress=lambda done, total: bar.update(task, completed=done, total=total))
 

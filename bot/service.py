@@ -75,9 +75,6 @@ class Newsbot:
         dates = sorted(r.metadata["published_at"] for r in corpus.docs.values() if r.metadata.get("published_at"))
         return CorpusStats(len(corpus.docs), corpus.chunk_count, outlets, dates[0] if dates else None, dates[-1] if dates else None)
 
-    def _outlet(self, doc_id: str) -> str:
-        return self.corpus.docs[doc_id].metadata.get("source") or doc_id
-
     # ---- answering ----------------------------------------------------------------------------
 
     def ask(self, question: str, conversation: Conversation | None = None, id: str | None = None) -> Answer:
@@ -95,7 +92,7 @@ class Newsbot:
         answer.retrieved = [Retrieved(h.doc_id, h.chunk_id, round(h.score, 5)) for h in hits]
         cands = ev.gather(corpus, hits, query, self.embedder)
         if ev.asks_latest(query):
-            cands = ev.prefer_recent(cands, {d: r.metadata.get("published_at") for d, r in corpus.docs.items()})
+            cands = ev.prefer_recent(cands, {c.doc_id: corpus.docs[c.doc_id].metadata.get("published_at") for c in cands})
         why_not = self._refusal_reason(query, hits, cands, retriever)
         generate_ms = 0.0
         if why_not:
@@ -105,13 +102,13 @@ class Newsbot:
             done = False
             if self.llm:
                 t = time.perf_counter()
-                done = self._generate(answer, query, chosen)
+                done = self._generate(corpus, answer, query, chosen)
                 generate_ms = (time.perf_counter() - t) * 1000
             if not done:
-                self._extract(answer, chosen[: self.settings.answer.max_evidence])
+                self._extract(corpus, answer, chosen[: self.settings.answer.max_evidence])
             if ev.answer_type(query) in ("number", "time"):
-                self._conflicts(answer, cands, chosen[0])
-            self._corroborate(answer, cands, chosen[0], hits)
+                self._conflicts(corpus, answer, cands, chosen[0])
+            self._corroborate(corpus, answer, cands, chosen[0], hits)
         total = time.perf_counter()
         answer.timings_ms = {
             "retrieve": (retrieved_at - started) * 1000,
@@ -140,7 +137,7 @@ class Newsbot:
             return f"best evidence is too weak (similarity {cands[0].cosine:.2f} < {self.settings.retrieval.min_dense_score})"
         return None
 
-    def _generate(self, answer: Answer, query: str, chosen: list[ev.Evidence]) -> bool:
+    def _generate(self, corpus: Corpus, answer: Answer, query: str, chosen: list[ev.Evidence]) -> bool:
         """Ask the LLM; keep its answer only if every sentence verifies against the cited sources."""
         sources = [Source(i + 1, e.doc_id, e.text) for i, e in enumerate(chosen)]
         listing = "\n".join(f"[{s.n}] {s.text}" for s in sources)
@@ -165,7 +162,7 @@ class Newsbot:
         text = " ".join(vs.text for vs in verified)
         text = re.sub(r"\[(\d{1,3})\]", lambda m: f"[{renumber[int(m.group(1))]}]", text)
         quotes = {n: q for vs in verified for n, q in vs.cites}
-        answer.citations = [self._citation(renumber[n], sources[n - 1].doc_id, quotes[n]) for n in renumber]
+        answer.citations = [_citation(corpus, renumber[n], sources[n - 1].doc_id, quotes[n]) for n in renumber]
         answer.answer, answer.mode = text, "generated"
         return True
 
@@ -182,14 +179,16 @@ class Newsbot:
         if not any(n in top for v in verified for n, _ in v.cites):
             raise Rejected("the generated sentence rests on a lower-ranked passage")
 
-    def _extract(self, answer: Answer, chosen: list[ev.Evidence]) -> None:
+    @staticmethod
+    def _extract(corpus: Corpus, answer: Answer, chosen: list[ev.Evidence]) -> None:
         lines = []
         for i, e in enumerate(chosen, 1):
             lines.append(f"{e.text} [{i}]")
-            answer.citations.append(self._citation(i, e.doc_id, e.text))
+            answer.citations.append(_citation(corpus, i, e.doc_id, e.text))
         answer.answer, answer.mode = "\n".join(lines), "extractive"
 
-    def _conflicts(self, answer: Answer, cands: list[ev.Evidence], anchor: ev.Evidence) -> None:
+    @staticmethod
+    def _conflicts(corpus: Corpus, answer: Answer, cands: list[ev.Evidence], anchor: ev.Evidence) -> None:
         """When outlets give different figures or days for the same fact, say so and cite each side."""
         cited = {c.doc_id: c for c in answer.citations}
         sides = [c for c in ev.disagreements(cands, anchor) if c.doc_id not in cited][:1]
@@ -197,7 +196,7 @@ class Newsbot:
         differing = [c.n for c in answer.citations if c.doc_id in same_fact and ev.conflict(anchor.text, c.quote)]
         for e in sides:
             n = len(answer.citations) + 1
-            answer.citations.append(self._citation(n, e.doc_id, e.text))
+            answer.citations.append(_citation(corpus, n, e.doc_id, e.text))
             answer.answer += f"\n{e.text} [{n}]"
             differing.append(n)
         if differing:
@@ -206,20 +205,20 @@ class Newsbot:
                         + ", ".join(f"[{n}]" for n in differing if n != first) + ".")
             answer.note = f"{answer.note} {conflict}" if answer.note else conflict
 
-    def _citation(self, n: int, doc_id: str, quote: str) -> Citation:
-        text = self.corpus.texts[doc_id]
-        if quote not in text:  # by construction this cannot happen; refuse to show it if it ever does
-            raise RuntimeError(f"quote for [{n}] is not verbatim in {doc_id}")
-        meta = self.corpus.docs[doc_id].metadata
-        return Citation(n, doc_id, meta.get("title"), meta.get("source"), meta.get("url"), meta.get("published_at"), quote)
-
-    def _corroborate(self, answer: Answer, cands: list[ev.Evidence], anchor: ev.Evidence, hits) -> None:
+    def _corroborate(self, corpus: Corpus, answer: Answer, cands: list[ev.Evidence], anchor: ev.Evidence, hits) -> None:
         docs = ev.supporting_docs(cands, anchor) | {c.doc_id for c in answer.citations}
         for h in hits:  # syndicated copies collapsed at retrieval, and identical texts, count too
             if h.doc_id in docs:
                 docs |= set(h.also)
         for d in list(docs):
-            docs |= set(self.corpus.duplicates_of(d))
-        outlets = {self._outlet(d) for d in docs}
-        total = len({self._outlet(d) for d in self.corpus.docs})
-        answer.corroboration = f"reported by {len(outlets)} of {total} sources"
+            docs |= set(corpus.duplicates_index().get(d, ()))
+        outlets = {corpus.docs[d].metadata.get("source") or d for d in docs}
+        answer.corroboration = f"reported by {len(outlets)} of {corpus.outlet_count()} sources"
+
+
+def _citation(corpus: Corpus, n: int, doc_id: str, quote: str) -> Citation:
+    """Citation [n] of one article; the quote must be verbatim in its cleaned text."""
+    if quote not in corpus.texts[doc_id]:  # cannot happen by construction; never show it if it does
+        raise RuntimeError(f"quote for [{n}] is not verbatim in {doc_id}")
+    meta = corpus.docs[doc_id].metadata
+    return Citation(n, doc_id, meta.get("title"), meta.get("source"), meta.get("url"), meta.get("published_at"), quote)

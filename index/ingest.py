@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -52,8 +54,6 @@ def _remove(corpus: Corpus, doc_id: str) -> list[str]:
 
 def apply(corpus: Corpus, articles: list[Article], settings: IndexSettings, embedder, progress: Progress | None = None) -> IngestReport:
     """Bring `corpus` in line with `articles` in memory; the caller persists it."""
-    import time
-
     report = IngestReport()
     by_hash = {r.content_hash: d for d, r in corpus.docs.items() if r.duplicate_of is None}
     to_index: list[Article] = []

@@ -83,6 +83,8 @@ class Corpus:
     dim: int
     path: Path | None = None
     _bm25: object = None
+    _dupes: dict | None = None
+    _outlets: int | None = None
 
     @property
     def chunk_count(self) -> int:
@@ -93,6 +95,21 @@ class Corpus:
 
     def duplicates_of(self, doc_id: str) -> list[str]:
         return [d for d, r in self.docs.items() if r.duplicate_of == doc_id]
+
+    def outlet_count(self) -> int:
+        """Distinct outlets in the corpus (an article without a named outlet counts as its own)."""
+        if self._outlets is None:
+            self._outlets = len({r.metadata.get("source") or d for d, r in self.docs.items()})
+        return self._outlets
+
+    def duplicates_index(self) -> dict[str, list[str]]:
+        """doc_id -> the doc_ids recorded as identical copies of it; built once per loaded snapshot."""
+        if self._dupes is None:
+            self._dupes = {}
+            for d, r in self.docs.items():
+                if r.duplicate_of:
+                    self._dupes.setdefault(r.duplicate_of, []).append(d)
+        return self._dupes
 
     def bm25(self):
         """llama-index BM25Retriever over every chunk (bm25s + stemming); built lazily, persisted per snapshot."""
