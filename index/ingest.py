@@ -12,7 +12,7 @@ from typing import Callable
 from index.article import Article, Rejection, read_paths
 from index.chunking import chunk_article, make_splitter
 from index.config import IndexSettings
-from index.store import Corpus, DocRecord, IndexStore
+from index.store import Corpus, DocRecord, IndexError_, IndexStore
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +141,14 @@ def _orphan_text(corpus: Corpus, doc_id: str, articles: list[Article]) -> str | 
 def ingest(paths: list[Path], store: IndexStore, settings: IndexSettings, embedder, dim: int, progress: Progress | None = None) -> IngestReport:
     """Ingest files/folders into the index at `store`; writes a new snapshot only when something changed."""
     read = read_paths([Path(p) for p in paths], int(settings.max_file_mb * 1e6))
+    build = {"embed_model": settings.embed_model, "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap}
     with store.lock():
         corpus = store.load(embedder, dim)
+        if corpus.docs and corpus.build and corpus.build != build:
+            changed = ", ".join(f"{k} {corpus.build.get(k)} -> {v}" for k, v in build.items() if corpus.build.get(k) != v)
+            raise IndexError_(f"{store.root}: the index was built with other settings ({changed}); "
+                              "ingest into a new --index DIR, or set them back")
+        corpus.build = build
         report = apply(corpus, read.articles, settings, embedder, progress)
         report.rejected = read.rejected
         if report.added or report.updated:

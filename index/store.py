@@ -82,6 +82,7 @@ class Corpus:
     texts: dict[str, str]
     dim: int
     path: Path | None = None
+    build: dict = field(default_factory=dict)  # embedder and chunking the vectors were made with
     _bm25: object = None
     _dupes: dict | None = None
     _outlets: int | None = None
@@ -170,7 +171,7 @@ class IndexStore:
         except (OSError, ValueError, KeyError) as e:
             raise IndexError_(f"{path}: index is unreadable ({e}); re-ingest into a new index dir") from None
         docs = {k: DocRecord(**v) for k, v in manifest["docs"].items()}
-        return Corpus(index=index, vector_store=vs, docs=docs, texts=texts, dim=dim, path=path)
+        return Corpus(index=index, vector_store=vs, docs=docs, texts=texts, dim=dim, path=path, build=manifest.get("build") or {})
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -198,7 +199,8 @@ class IndexStore:
             corpus.path = tmp
             if corpus.chunk_count:
                 corpus.bm25().persist(str(tmp / "bm25"), show_progress=False)
-            manifest = {"format": FORMAT, "dim": corpus.dim, "docs": {k: asdict(v) for k, v in corpus.docs.items()}}
+            manifest = {"format": FORMAT, "dim": corpus.dim, "build": corpus.build,
+                        "docs": {k: asdict(v) for k, v in corpus.docs.items()}}
             (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
             for p in tmp.rglob("*"):
                 if p.is_file():

@@ -490,3 +490,18 @@ def test_a_kill_mid_commit_leaves_the_previous_index_live(tmp_path, sample_index
     assert not half_written.exists()
     # The debris is gone; what is left is the new snapshot and the one it replaced.
     assert sorted(p.name for p in index_dir.iterdir() if p.name.startswith("snap-")) == sorted([live.name, store.current_path.name])
+
+
+def test_ingesting_with_other_chunking_is_refused_and_the_index_kept(tmp_path, embedder):
+    from index.config import IndexSettings
+    from index.ingest import ingest
+    from index.store import IndexError_, IndexStore
+
+    write(tmp_path / "in/ferry.txt", FERRY)
+    store = IndexStore(tmp_path / "idx")
+    ingest([tmp_path / "in"], store, IndexSettings(), embedder, DIM)
+    live = store.current_path
+    write(tmp_path / "in/moose.txt", MOOSE)
+    with pytest.raises(IndexError_, match=r"chunk_size 128 -> 64"):
+        ingest([tmp_path / "in"], store, IndexSettings(chunk_size=64), embedder, DIM)
+    assert store.current_path == live and set(store.load(embedder, DIM).docs) == {"ferry"}
