@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -65,14 +66,21 @@ _VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()  # sentence text -> embed
 _VECTORS_MAX = 50_000
 
 
+_VECTORS_LOCK = threading.Lock()  # several chats are answered at once (Telegram)
+
+
 def _embed(embedder, texts: list[str]) -> np.ndarray:
-    missing = [t for t in dict.fromkeys(texts) if t not in _VECTORS]
+    with _VECTORS_LOCK:
+        found = {t: _VECTORS[t] for t in texts if t in _VECTORS}
+    missing = [t for t in dict.fromkeys(texts) if t not in found]
     if missing:
-        for t, v in zip(missing, embedder.get_text_embedding_batch(missing)):
-            _VECTORS[t] = np.asarray(v, dtype="float32")
-        while len(_VECTORS) > _VECTORS_MAX:
-            _VECTORS.popitem(last=False)
-    return np.stack([_VECTORS[t] for t in texts])
+        fresh = {t: np.asarray(v, dtype="float32") for t, v in zip(missing, embedder.get_text_embedding_batch(missing))}
+        found.update(fresh)
+        with _VECTORS_LOCK:
+            _VECTORS.update(fresh)
+            while len(_VECTORS) > _VECTORS_MAX:
+                _VECTORS.popitem(last=False)
+    return np.stack([found[t] for t in texts])
 
 
 @dataclass
