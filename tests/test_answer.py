@@ -171,3 +171,23 @@ def test_follow_ups_are_rewritten_without_the_llm_by_default(llm_bot):
     answer = bot.ask("What did they call the operation?", conv)
     assert len(bot.llm.prompts) == 2 and all("Sources:" in user for _, user in bot.llm.prompts)
     assert "Baloch Liberation Army" in answer.standalone_question and "Herof" in answer.answer
+
+
+def test_outlets_that_give_a_fact_differently_are_flagged_with_each_side_cited(newsbot):
+    # Three outlets: 92 militants killed "on Saturday"; one: 92 killed "the previous day" (per Saturday's statements).
+    answer = newsbot.ask("How many militants were killed on Saturday?")
+    assert "Outlets differ" in (answer.note or "")
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert "on Saturday" in quotes and "the previous day" in quotes
+    check_citations(answer, newsbot.corpus.texts)
+
+
+def test_conflict_detection_is_about_the_same_fact():
+    from bot.evidence import conflict
+
+    assert conflict("92 militants were killed on Saturday and 41 on Friday.",
+                    "statements from Saturday that reported 92 militants killed in clashes the previous day") == "day"
+    assert conflict("a wave of attacks left close to 50 people dead",
+                    "17 law enforcement personnel and 31 civilians were killed") == "total"
+    assert conflict("92 militants were killed on Saturday.", "Pakistan's military claimed that 92 militants were killed on Saturday.") is None
+    assert conflict("145 militants were killed over 40 hours.", "Officials said 145 militants died.") is None
