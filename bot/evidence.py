@@ -32,6 +32,8 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern]] = [
                 r"august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|day|days|"
                 r"hours?|weeks?|months?|years?|yesterday|today|morning|evening|night|midday)\b|\b\d{1,2}:\d\d\b|\b(19|20)\d\d\b", re.I)),
 ]
+_WH = re.compile(r"^\s*(who|whom|whose|what|which|where|when|why|how( many| much| long)?)\b(\s+\w+)?\s+(did|does|do|is|are|was|were|has|have|had|will|would|can)\b"
+                 r"|^\s*(who|what|which|where|when|how)\b", re.I)
 _CALENDAR = re.compile(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June|July|August|"
                        r"September|October|November|December", re.I)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+")
@@ -119,6 +121,8 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     for lit in literals:
         if lit.required and not lit.phrase:
             focus = re.sub(re.escape(lit.text), " ", focus, flags=re.I)
+    # ... and as a statement: "Which group carried out the attacks?" reads like "carried out the attacks".
+    focus = _WH.sub(" ", focus).strip(" ?") or focus
     q_focus = np.asarray(embedder.get_query_embedding(focus), dtype="float32") if focus != question else q
     vecs = _embed(embedder, [c.text for c in cands])
     # Names and figures are checked per article (doc_literals); within the article, the sentence that
