@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -21,11 +20,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TQDM_DISABLE", "1")
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def main() -> int:
@@ -38,6 +32,7 @@ def main() -> int:
     from rich.table import Table
 
     from bot.config import load_settings
+    from bot.evaluate import percentile as pct
     from bot.service import Newsbot
 
     settings = load_settings(args.config)

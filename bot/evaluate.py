@@ -7,7 +7,6 @@ Questions file, JSONL: {"id", "question", "answers": [aliases], "all_answers"?: 
 from __future__ import annotations
 
 import json
-import statistics
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -80,7 +79,8 @@ def score_one(q: dict, a: dict, texts: dict[str, str], followup: bool) -> Row:
                float(a.get("timings_ms", {}).get("total", 0.0)), a.get("answer", ""))
 
 
-def _pct(values: list[float], p: float) -> float:
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of `values`; 0 for none."""
     if not values:
         return 0.0
     values = sorted(values)
@@ -111,8 +111,8 @@ def summarize(rows: list[Row]) -> dict:
         "refusal_recall": ratio(sum(r.refused for r in ooc), len(ooc)),
         "refusal_precision": ratio(sum(1 for r in refused if not r.answerable), len(refused)),
         "followup_accuracy": ratio(sum(r.correct for r in fu), len(fu)),
-        "latency_p50_ms": round(_pct(lat, 50), 1),
-        "latency_p95_ms": round(_pct(lat, 95), 1),
+        "latency_p50_ms": round(percentile(lat, 50), 1),
+        "latency_p95_ms": round(percentile(lat, 95), 1),
     }
 
 

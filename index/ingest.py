@@ -126,7 +126,6 @@ def apply(corpus: Corpus, articles: list[Article], settings: IndexSettings, embe
 def _orphan_text(corpus: Corpus, doc_id: str, articles: list[Article]) -> str | None:
     """The text of a duplicate whose original was replaced: the original's old text, read back from
     the snapshot on disk (the in-memory copy was already updated)."""
-    import json
 
     if corpus.path and (corpus.path / "articles.jsonl").exists():
         want = corpus.docs[doc_id].content_hash
