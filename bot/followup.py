@@ -14,7 +14,8 @@ from index.literals import extract
 from index.text import content_tokens
 
 _PERSONAL = re.compile(r"\b(they|them|their|theirs|he|him|his|she|her|hers)\b", re.I)
-_THING = re.compile(r"\b(it|its|this|that|these|those|the group|the organisation|the organization|the country)\b", re.I)
+# "that" alone is mostly a conjunction ("Who said that ..."); only "that group" and the like point back.
+_THING = re.compile(r"\b(it|its|(?:the|this|that|these|those) (?:group|groups|organi[sz]ation|country|militants|outlet|official|ministry))\b", re.I)
 
 
 _NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of\s+)?[A-Z][\w’'.-]*)+")  # two or more capitalised words

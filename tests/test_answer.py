@@ -191,3 +191,14 @@ def test_conflict_detection_is_about_the_same_fact():
                     "17 law enforcement personnel and 31 civilians were killed") == "total"
     assert conflict("92 militants were killed on Saturday.", "Pakistan's military claimed that 92 militants were killed on Saturday.") is None
     assert conflict("145 militants were killed over 40 hours.", "Officials said 145 militants died.") is None
+
+
+def test_a_new_question_in_a_chat_is_not_mistaken_for_a_follow_up(newsbot):
+    from bot.conversation import Conversation
+
+    conv = Conversation()
+    newsbot.ask("Who claimed responsibility for the attacks?", conv)
+    answer = newsbot.ask("Who said that some of the attacks were carried out by women?", conv)
+    assert answer.standalone_question is None  # "that" is a conjunction here, not a pointer
+    follow = newsbot.ask("Who leads that group?", Conversation())
+    assert follow.standalone_question is None  # nothing to point back to
