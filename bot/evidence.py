@@ -100,6 +100,13 @@ class Evidence:
     doc_literals: float = 1.0  # share of the question's years, figures and names its article has
 
 
+def focus_tokens(question: str, literals=None) -> set[str]:
+    """The question's content words besides its required names and figures: what is asked about."""
+    literals = extract(question) if literals is None else literals
+    named = set(content_tokens(" ".join(l.text for l in literals if l.required)))
+    return set(content_tokens(question)) - named
+
+
 def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: int = 8) -> list[Evidence]:
     """Candidate sentences from the top hits (deduplicated), best first."""
     seen: set[tuple[str, int]] = set()
@@ -127,8 +134,7 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     vecs = _embed(embedder, [c.text for c in cands])
     # Names and figures are checked per article (doc_literals); within the article, the sentence that
     # answers is the one about what is asked ("net profit"), not the one that repeats the names.
-    named = set(content_tokens(" ".join(l.text for l in literals if l.weight >= 1.0 and l.required)))
-    q_tokens = set(content_tokens(question)) - named or set(content_tokens(question))
+    q_tokens = focus_tokens(question, literals) or set(content_tokens(question))
     kind = answer_type(question)
     # Keyword agreement weighted by rarity among the candidates: "blame" or "chief minister" decide more
     # than "Balochistan" or "attacks", which every candidate shares.

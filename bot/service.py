@@ -124,9 +124,9 @@ class Newsbot:
             return "empty question"
         if not hits or not cands:
             return "nothing relevant was retrieved"
-        required = [l for l in extract(query) if l.required]
-        haystack = {h.doc_id: retriever.doc_haystack(h.doc_id) for h in hits}  # text, title, date, dateline
-        if required and not any(all(l.found_in(haystack[h.doc_id]) for l in required) for h in hits):
+        if not any(h.covers_required for h in hits):  # checked by retrieval against text, title, date, dateline
+            required = [l for l in extract(query) if l.required]
+            haystack = {h.doc_id: retriever.doc_haystack(h.doc_id) for h in hits}
             missing = [l.text for l in required if not any(l.found_in(haystack[h.doc_id]) for h in hits)]
             what = ", ".join(missing) if missing else " and ".join(l.text for l in required) + " together"
             return f"no retrieved article mentions {what}"
@@ -170,8 +170,7 @@ class Newsbot:
     def _check_relevant(query: str, verified, chosen: list[ev.Evidence]) -> None:
         """A true sentence is not yet an answer: it must be about what was asked (share a word of the
         question besides its names) and rest on a top-ranked passage, else the evidence reads better."""
-        names = set(content_tokens(" ".join(l.text for l in extract(query) if l.required)))
-        focus = set(content_tokens(query)) - names
+        focus = ev.focus_tokens(query)
         said = set(content_tokens(" ".join(v.text for v in verified)))
         if focus and not focus & said:
             raise Rejected("the generated sentence does not address the question")

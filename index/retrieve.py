@@ -32,6 +32,7 @@ class Hit:
     score: float  # fused, after literal and diversity adjustments
     dense: float  # cosine similarity to the query (0 when only BM25 found it)
     literal_match: float = 1.0  # share of the question's literals found in the article
+    covers_required: bool = True  # the article has every name and figure the question requires
     also: list[str] = field(default_factory=list)  # doc_ids carrying the same text (syndicated copies)
 
 
@@ -96,12 +97,19 @@ class HybridRetriever(BaseRetriever):
             if cid not in cosine:
                 cosine[cid] = _cos(query_vector, self._chunk_vector(cid))
         literals = extract(query)
+        required = [l for l in literals if l.required]
+        per_doc: dict[str, tuple[float, bool]] = {}  # several chunks of one article share its check
         candidates = []
         for cid, score in sorted(fused.items(), key=lambda kv: kv[1], reverse=True):
             node = self.corpus.node(cid)
             doc_id = node.metadata["doc_id"]
-            frac = match_fraction(literals, self.doc_haystack(doc_id)) if literals else 1.0
-            candidates.append(Hit(cid, doc_id, node.get_content(), node.start_char_idx or 0, node.end_char_idx or 0, score, cosine[cid], frac))
+            if doc_id not in per_doc:
+                haystack = self.doc_haystack(doc_id) if literals else ""
+                per_doc[doc_id] = (match_fraction(literals, haystack) if literals else 1.0,
+                                   all(l.found_in(haystack) for l in required))
+            frac, covers = per_doc[doc_id]
+            candidates.append(Hit(cid, doc_id, node.get_content(), node.start_char_idx or 0, node.end_char_idx or 0,
+                                  score, cosine[cid], frac, covers_required=covers))
         if self.reranker is not None:
             self._rerank(query, candidates)
         for h in candidates:  # a passage about 2018 must not answer a question about 2019
