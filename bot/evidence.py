@@ -14,52 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.answer_type import STRICT, Asks, analyse, has_kind, states
 from index.literals import extract, match_fraction
 from index.retrieve import Hit
 from index.store import Corpus
-from index.text import STOPWORDS, content_tokens, sentences, stem
+from index.text import STOPWORDS, root_tokens, stem
 
 
-# What kind of thing the question asks for, and how to see it in a sentence. A sentence that has the
-# asked-for kind (a figure for "how many", a year for "what year") is likelier to answer; when no
-# candidate has it, the articles do not answer the question.
-_TYPES: list[tuple[str, re.Pattern, re.Pattern]] = [
-    ("year", re.compile(r"\b(what|which|in what) year\b", re.I), re.compile(r"\b(1[89]|20)\d\d\b")),
-    ("number", re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bdeath toll\b", re.I),
-     re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|scores)\b", re.I)),
-    ("time", re.compile(r"\bwhen\b|\bwhat (date|day|time)\b|\bwhich (date|day)\b|\bhow long\b", re.I),
-     re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
-                r"august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|day|days|"
-                r"hours?|weeks?|months?|years?|yesterday|today|morning|evening|night|midday)\b|\b\d{1,2}:\d\d\b|\b(19|20)\d\d\b", re.I)),
-]
 _WH = re.compile(r"^\s*(who|whom|whose|what|which|where|when|why|how( many| much| long)?)\b(\s+\w+)?\s+(did|does|do|is|are|was|were|has|have|had|will|would|can)\b"
                  r"|^\s*(who|what|which|where|when|how)\b", re.I)
-_CALENDAR = re.compile(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June|July|August|"
-                       r"September|October|November|December", re.I)
-_CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+")
-
-
-def answer_type(question: str) -> str | None:
-    for name, asks, _ in _TYPES:
-        if asks.search(question):
-            return name
-    if re.match(r"\s*(who|whom|whose)\b", question, re.I) or re.search(
-            r"\b(which|what) (\w+ )?(official|minister|diplomat|spokesperson|person|leader|group|organi[sz]ation|country|"
-            r"countries|city|cities|district|districts|province|outlet|ministry|name)\b|\bwhere\b", question, re.I):
-        return "name"
-    return None
-
-
-def has_type(kind: str | None, sentence: str, question: str) -> bool:
-    if kind is None:
-        return True
-    if kind == "name":
-        def bare(w: str) -> str:
-            return re.sub(r"[’']s?$", "", w.lower())
-
-        asked = {bare(w) for w in re.findall(r"[\w’'-]+", question)}
-        return any(bare(w) not in asked and not _CALENDAR.fullmatch(w) for w in _CAPITALISED.findall(sentence))
-    return bool(next(p for n, _, p in _TYPES if n == kind).search(sentence))
 
 
 KEYWORD_WEIGHT = 0.3
@@ -103,8 +66,8 @@ class Evidence:
 def focus_tokens(question: str, literals=None) -> set[str]:
     """The question's content words besides its required names and figures: what is asked about."""
     literals = extract(question) if literals is None else literals
-    named = set(content_tokens(" ".join(l.text for l in literals if l.required)))
-    return set(content_tokens(question)) - named
+    named = set(root_tokens(" ".join(l.text for l in literals if l.required)))
+    return set(root_tokens(question)) - named
 
 
 def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: int = 8) -> list[Evidence]:
@@ -112,8 +75,10 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     seen: set[tuple[str, int]] = set()
     cands: list[Evidence] = []
     for rank, hit in enumerate(hits[:max_hits]):
-        text = corpus.texts[hit.doc_id]
-        for s in sentences(text, hit.start, hit.end):
+        # Whole sentences that overlap the passage: a chunk may start mid-sentence.
+        for s in corpus.sentences(hit.doc_id):
+            if s.end <= hit.start or s.start >= hit.end:
+                continue
             if (hit.doc_id, s.start) in seen or len(s.text.split()) < 6:  # bylines, headings
                 continue
             seen.add((hit.doc_id, s.start))
@@ -134,11 +99,11 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     vecs = _embed(embedder, [c.text for c in cands])
     # Names and figures are checked per article (doc_literals); within the article, the sentence that
     # answers is the one about what is asked ("net profit"), not the one that repeats the names.
-    q_tokens = focus_tokens(question, literals) or set(content_tokens(question))
-    kind = answer_type(question)
+    q_tokens = focus_tokens(question, literals) or set(root_tokens(question))
+    kind = analyse(question).kind
     # Keyword agreement weighted by rarity among the candidates: "blame" or "chief minister" decide more
     # than "Balochistan" or "attacks", which every candidate shares.
-    token_sets = [set(content_tokens(c.text)) for c in cands]
+    token_sets = [set(root_tokens(c.text)) for c in cands]
     idf = {t: math.log(1 + len(cands) / (1 + sum(t in ts for ts in token_sets))) for t in q_tokens}
     q_weight = sum(idf.values()) or 1.0
     for c, v, tokens in zip(cands, vecs, token_sets):
@@ -147,13 +112,34 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         c.focus = float(v @ q_focus)
         shared = q_tokens & tokens
         overlap = 0.5 * sum(idf[t] for t in shared) / q_weight + 0.5 * len(shared) / max(1, len(q_tokens))
-        c.typed = has_type(kind, c.text, question)
+        c.typed = has_kind(kind, c.text, question)
         c.score = (0.5 * (c.cosine + c.focus) + KEYWORD_WEIGHT * overlap + (0.08 if c.typed else -0.1)
                    + (0.1 * (match_fraction(literals, c.text) - 1) if literals else 0)
                    - 0.4 * (1 - c.doc_literals)  # the 2018 report does not answer a question about 2019
                    - (0.1 if tokens <= q_tokens else 0))  # restates the question, adds nothing
-    cands.sort(key=lambda c: c.score, reverse=True)
+    if kind in STRICT:  # "Which country ...?" is not answered by a sentence that names none
+        cands.sort(key=lambda c: (c.typed, c.score), reverse=True)
+    else:
+        cands.sort(key=lambda c: c.score, reverse=True)
     return cands
+
+
+def stated(cands: list[Evidence], asks: Asks, embedder, threshold: float = 0.62) -> bool:
+    """Does any candidate state what the question presupposes (`answer_type.states`)? A word counts as
+    said when the sentence has a word with its root, or one whose embedding is close ("died" / "killed",
+    "arrested" / "detained"; not "arrested" / "killed")."""
+    if not (asks.agent or asks.role or asks.count_of):
+        return True
+
+    def similar(word: str, sentence: str) -> bool:
+        root = root_tokens(word)
+        words = [w for w in re.findall(r"[a-z]+", sentence.lower()) if w not in STOPWORDS and len(w) > 2]
+        if set(root) & set(root_tokens(" ".join(words))):
+            return True
+        vecs = _embed(embedder, [word, *dict.fromkeys(words)])
+        return bool(words) and float((vecs[1:] @ vecs[0]).max()) >= threshold
+
+    return any(c.typed and states(asks, c.text, similar) for c in cands)
 
 
 def pick(cands: list[Evidence], k: int, margin: float = 0.12) -> list[Evidence]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot import evidence as ev
 from bot.answer import Answer, Citation, Retrieved
+from bot.answer_type import analyse
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.followup import rewrite_with_llm, standalone
@@ -20,7 +21,7 @@ from bot.verify import Rejected, Source, verify
 from index.embedding import get_embedder
 from index.ingest import IngestReport, Progress, ingest
 from index.literals import extract
-from index.text import content_tokens
+from index.text import root_tokens
 from index.rerank import get_reranker
 from index.retrieve import HybridRetriever
 from index.store import Corpus, IndexStore
@@ -106,7 +107,7 @@ class Newsbot:
                 generate_ms = (time.perf_counter() - t) * 1000
             if not done:
                 self._extract(corpus, answer, chosen[: self.settings.answer.max_evidence])
-            if ev.answer_type(query) in ("number", "time"):
+            if analyse(query).kind in ("number", "time"):
                 self._conflicts(corpus, answer, cands, chosen[0])
             self._corroborate(corpus, answer, cands, chosen[0], hits)
         total = time.perf_counter()
@@ -130,9 +131,11 @@ class Newsbot:
             missing = [l.text for l in required if not any(l.found_in(haystack[h.doc_id]) for h in hits)]
             what = ", ".join(missing) if missing else " and ".join(l.text for l in required) + " together"
             return f"no retrieved article mentions {what}"
-        kind = ev.answer_type(query)
-        if kind in ("year", "number") and not any(c.typed for c in cands[:5]):
-            return f"no retrieved passage gives a {kind}"
+        asks = analyse(query)
+        if asks.kind in ("year", "number", *ev.STRICT) and not any(c.typed for c in cands[:5]):
+            return f"no retrieved passage gives {asks.describe()}"
+        if not ev.stated(cands, asks, self.embedder):
+            return f"no retrieved passage says {asks.describe()}"
         if cands[0].cosine < self.settings.retrieval.min_dense_score:
             return f"best evidence is too weak (similarity {cands[0].cosine:.2f} < {self.settings.retrieval.min_dense_score})"
         return None
@@ -171,7 +174,7 @@ class Newsbot:
         """A true sentence is not yet an answer: it must be about what was asked (share a word of the
         question besides its names) and rest on a top-ranked passage, else the evidence reads better."""
         focus = ev.focus_tokens(query)
-        said = set(content_tokens(" ".join(v.text for v in verified)))
+        said = set(root_tokens(" ".join(v.text for v in verified)))
         if focus and not focus & said:
             raise Rejected("the generated sentence does not address the question")
         top = {i + 1 for i, e in enumerate(chosen) if e.score >= chosen[0].score - 0.05}

