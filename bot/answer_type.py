@@ -25,14 +25,15 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
     ("country", re.compile(r"\b(which|what) (\w+ )?(country|countries|nation|nations|neighbou?r)\b", re.I), None),
     ("city", re.compile(r"\b(which|what) (\w+ )?(city|cities|town|towns)\b", re.I), None),
     ("organisation", re.compile(r"\b(which|what) (\w+ )?(group|groups|organi[sz]ations?|outfit|militia|faction|"
-                                r"party|parties|movement)\b", re.I), None),
+                                r"party|parties|movement|ministry|agency|department)\b", re.I), None),
+    ("person", re.compile(r"(?i:\b(which|what) (\w+ )?(official|officials|minister|diplomat|spokes(person|man|woman)|person|"
+                          r"leader|analyst|witness|commander|envoy)\b)|^\s*(?i:who (is|was) (the |an? )?)([A-Z][\w’'.-]* )*[a-z]"), None),
 ]
 # Kinds a detector sees reliably enough that a sentence without one is ranked below every sentence with one.
-STRICT = frozenset({"country", "city", "organisation"})
+STRICT = frozenset({"country", "city", "organisation", "person"})
 
 _NAME_QUESTION = re.compile(
-    r"^\s*(who|whom|whose)\b|\b(which|what) (\w+ )?(official|minister|diplomat|spokes(person|man|woman)|person|leader|"
-    r"ministry|district|districts|province|outlet|name)\b|\bwhere\b", re.I)
+    r"^\s*(who|whom|whose)\b|\b(which|what) (\w+ )?(district|districts|province|outlet|name)\b|\bwhere\b", re.I)
 _CALENDAR = re.compile(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June|July|August|"
                        r"September|October|November|December", re.I)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+")
@@ -42,6 +43,11 @@ _ORG_HEAD = re.compile(r"\b(Army|Front|Party|Movement|Organi[sz]ation|Group|Coun
                        r"Forces?|Corps|Police|Agency|Bureau|Union|League|Brigade|Taliban|Jamaat|Lashkar|Tehreek|"
                        r"Association|Federation|Institute|Commission|Office|Service|Guard|Militia|Alliance|Coalition)\b")
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
+# Titles before a person's name ("Chief Minister Sarfraz Bugti"): part of the phrase, not of the name.
+_TITLE = re.compile(r"(?i)(chief|prime|minister|deputy|junior|interior|defence|defense|foreign|president|spokes(person|man|woman)|"
+                    r"general|gen|lt|col|major|senator|governor|mr|mrs|ms|dr|provincial|federal|state|secretary|ambassador|"
+                    r"envoy|official|commander|inspector|police|army|mission|affairs|external|ministry|private|security|guard)")
+_SPEAKS = re.compile(r"\s+(said|says|told|added|stated|noted|mentioned|explained|recounted)\b")
 
 # Verbs and marks of reported speech: "what did X say" is answered by a sentence where X says something.
 _REPORTING = re.compile(
@@ -65,7 +71,7 @@ class Asks:
     """What a question asks for. `kind` types the answer; the rest, where present, must be stated in the
     same sentence as the answer, or the articles do not answer the question."""
 
-    kind: str | None = None  # year, number, time, country, city, organisation, name
+    kind: str | None = None  # year, number, time, country, city, organisation, person, name
     agent: str | None = None  # "Iran" in "What did Iran's government say?": someone must be reported saying it
     role: str | None = None  # "prime minister" in "Who is the prime minister of Pakistan?"
     count_of: str | None = None  # "arrested" in "How many militants were arrested?"
@@ -77,7 +83,11 @@ class Asks:
             return f"who the {self.role} is"
         if self.count_of:
             return f"how many were {self.count_of}"
-        return {"organisation": "a named group", "name": "a name"}.get(self.kind or "", f"a {self.kind}")
+        return {"organisation": "a named group", "person": "a person's name", "name": "a name"}.get(self.kind or "", f"a {self.kind}")
+
+    @property
+    def premise(self) -> bool:
+        return bool(self.agent or self.role or self.count_of)
 
 
 def analyse(question: str) -> Asks:
@@ -88,7 +98,7 @@ def analyse(question: str) -> Asks:
     if m := _SPEECH_QUESTION.search(question):
         names = _PROPER.findall(m.group("agent"))
         agent = names[0].removesuffix("’s").removesuffix("'s") if names else None
-    if (m := _ROLE_QUESTION.match(question)) and kind == "name":
+    if (m := _ROLE_QUESTION.match(question)) and kind == "person":
         words = m.group("role").split()
         role = " ".join(words[-2:])  # "deputy interior minister" -> "interior minister": the compound, not its rank
     if kind == "number" and (m := _COUNT_QUESTION.search(question)):
@@ -106,6 +116,8 @@ def has_kind(kind: str | None, sentence: str, question: str) -> bool:
     if kind in ("country", "city"):
         places = _countries() if kind == "country" else _cities()
         return any(p not in asked for p in _place_names(sentence, places))
+    if kind == "person":
+        return any(_is_person(m, sentence, asked) for m in _PROPER.finditer(sentence))
     if kind == "organisation":
         for m in _PROPER.finditer(sentence):
             name = m.group(0)
@@ -127,6 +139,23 @@ def states(asks: Asks, sentence: str, similar) -> bool:
     if asks.count_of and not similar(asks.count_of, sentence):
         return False
     return True
+
+
+def _is_person(m: re.Match, sentence: str, asked: set[str]) -> bool:
+    """A person's name: two or more capitalised words that are no title, place, organisation or date
+    ("Talal Chaudhry"), or one such word that speaks ("Jaiswal said"); not one the question names."""
+    if _ORG_HEAD.search(m.group(0)) or _ACRONYM.fullmatch(m.group(0)):
+        return False
+    phrase = m.group(0).replace("’s", "").replace("'s", "")
+    for place in _place_names(phrase, _countries() | _cities()):
+        phrase = re.sub(r"(?i)\b" + re.escape(place) + r"\b", " ", phrase)
+    words = [w for w in phrase.split() if not _TITLE.fullmatch(w) and w.lower() not in ("of", "for", "the", "and")]
+    words = [w for w in words if not _CALENDAR.fullmatch(w)]
+    if not words or all(_bare(w) in asked for w in words):
+        return False
+    if m.start() == 0 and len(words) == 1:  # a capitalised sentence opener
+        return bool(_SPEAKS.match(sentence, m.end()))
+    return len(words) >= 2 or bool(_SPEAKS.match(sentence, m.end()))
 
 
 def _bare(word: str) -> str:

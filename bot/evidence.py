@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer_type import STRICT, Asks, analyse, has_kind, states
+from bot.answer_type import STRICT, analyse, has_kind, states
 from index.literals import extract, match_fraction
 from index.retrieve import Hit
 from index.store import Corpus
@@ -100,7 +100,8 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     # Names and figures are checked per article (doc_literals); within the article, the sentence that
     # answers is the one about what is asked ("net profit"), not the one that repeats the names.
     q_tokens = focus_tokens(question, literals) or set(root_tokens(question))
-    kind = analyse(question).kind
+    asks = analyse(question)
+    similar = _similar_words(embedder)
     # Keyword agreement weighted by rarity among the candidates: "blame" or "chief minister" decide more
     # than "Balochistan" or "attacks", which every candidate shares.
     token_sets = [set(root_tokens(c.text)) for c in cands]
@@ -112,34 +113,34 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         c.focus = float(v @ q_focus)
         shared = q_tokens & tokens
         overlap = 0.5 * sum(idf[t] for t in shared) / q_weight + 0.5 * len(shared) / max(1, len(q_tokens))
-        c.typed = has_kind(kind, c.text, question)
+        # Has what is asked for, and states what the question takes for granted ("how many ... arrested").
+        c.typed = has_kind(asks.kind, c.text, question) and (not asks.premise or states(asks, c.text, similar))
         c.score = (0.5 * (c.cosine + c.focus) + KEYWORD_WEIGHT * overlap + (0.08 if c.typed else -0.1)
                    + (0.1 * (match_fraction(literals, c.text) - 1) if literals else 0)
                    - 0.4 * (1 - c.doc_literals)  # the 2018 report does not answer a question about 2019
                    - (0.1 if tokens <= q_tokens else 0))  # restates the question, adds nothing
-    if kind in STRICT:  # "Which country ...?" is not answered by a sentence that names none
+    if asks.kind in STRICT:  # "Which country ...?" is not answered by a sentence that names none
         cands.sort(key=lambda c: (c.typed, c.score), reverse=True)
     else:
         cands.sort(key=lambda c: c.score, reverse=True)
     return cands
 
 
-def stated(cands: list[Evidence], asks: Asks, embedder, threshold: float = 0.62) -> bool:
-    """Does any candidate state what the question presupposes (`answer_type.states`)? A word counts as
-    said when the sentence has a word with its root, or one whose embedding is close ("died" / "killed",
-    "arrested" / "detained"; not "arrested" / "killed")."""
-    if not (asks.agent or asks.role or asks.count_of):
-        return True
+def _similar_words(embedder, threshold: float = 0.62):
+    """`similar(word, sentence)`: does the sentence have a word with the root of `word`, or one whose
+    embedding is close ("died" / "killed", "arrested" / "detained"; not "arrested" / "killed")? The
+    threshold sits between such pairs (test_answer_type)."""
 
     def similar(word: str, sentence: str) -> bool:
-        root = root_tokens(word)
-        words = [w for w in re.findall(r"[a-z]+", sentence.lower()) if w not in STOPWORDS and len(w) > 2]
-        if set(root) & set(root_tokens(" ".join(words))):
+        words = list(dict.fromkeys(w for w in re.findall(r"[a-z]+", sentence.lower()) if w not in STOPWORDS and len(w) > 2))
+        if not words:
+            return False
+        if set(root_tokens(word)) & set(root_tokens(" ".join(words))):
             return True
-        vecs = _embed(embedder, [word, *dict.fromkeys(words)])
-        return bool(words) and float((vecs[1:] @ vecs[0]).max()) >= threshold
+        vecs = _embed(embedder, [word, *words])
+        return float((vecs[1:] @ vecs[0]).max()) >= threshold
 
-    return any(c.typed and states(asks, c.text, similar) for c in cands)
+    return similar
 
 
 def pick(cands: list[Evidence], k: int, margin: float = 0.12) -> list[Evidence]:
@@ -147,12 +148,13 @@ def pick(cands: list[Evidence], k: int, margin: float = 0.12) -> list[Evidence]:
     if not cands:
         return []
     best = cands[0].score
+    typed = cands[0].typed  # if the best sentence has the asked-for thing, every quoted one must
     chosen: list[Evidence] = []
     for prefer_new_doc in (True, False):
         for c in cands:
             if len(chosen) >= k or c.score < best - margin:
                 break
-            if c in chosen or (prefer_new_doc and any(x.doc_id == c.doc_id for x in chosen)):
+            if c in chosen or (typed and not c.typed) or (prefer_new_doc and any(x.doc_id == c.doc_id for x in chosen)):
                 continue
             if any(x.vector is not None and c.vector is not None and float(x.vector @ c.vector) > 0.9 for x in chosen):
                 continue  # the same sentence in another outlet's copy adds nothing to read
