@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from index.literals import Literal
+from index.text import root_tokens
 
 _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
     ("year", re.compile(r"\b(what|which|in what) year\b", re.I), re.compile(r"\b(1[89]|20)\d\d\b")),
@@ -55,13 +56,16 @@ _REPORTING = re.compile(
     r"rejects|denied|denies|dismissed|dismisses|called|calls|urged|urges|accused|accuses|described|describes|insisted|"
     r"warned|warns|added|noted|notes|expressed|expresses|highlighted|emphasi[sz]ed|stressed|asserted|reiterated|"
     r"mentioned|confirmed|confirms|acknowledged|blamed|blames|alleged|alleges|praised|welcomed|vowed|pledged|"
-    r"demanded|responded|replied|reacted|labell?ed|refuted|statement|spokes(person|man|woman)|according to)\b", re.I)
+    r"demanded|responded|replied|reacted|labell?ed|refuted|spoke|speaks|statement|spokes(person|man|woman)|according to)\b",
+    re.I)
+_NOT_ROLES = {"is", "was", "has", "does", "says", "thinks", "knows", "wants", "believes", "means", "lives"}
 _SPEECH_QUESTION = re.compile(
     r"\b(?:what|how) (?:did|does|do|has|have) (?P<agent>.+?) (?:say|said|state|announce|claim|tell|respond|reply|"
     r"react|comment|write)\b", re.I)
 _ROLE_QUESTION = re.compile(
     r"^\s*(?i:who (?:is|was|are|were)) (?:the |an? )?(?:[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*[’']s )?(?P<role>[a-z][a-z -]*?)"
     r"(?:\s+(?:of|for|in|at)\b.*)?\s*\??\s*$")
+_ACTOR_QUESTION = re.compile(r"^\s*who\s+(?:(?:has|have|had|did|does|do|will|would)\s+)?(?P<verb>[a-z]+)\b", re.I)
 _COUNT_QUESTION = re.compile(
     r"\bhow many\b.*?\b(?:were|was|are|is|have been|has been|had been|got|get)\s+(?P<verb>[a-z]+(?:ed|en|t))\b", re.I)
 
@@ -75,6 +79,7 @@ class Asks:
     agent: str | None = None  # "Iran" in "What did Iran's government say?": someone must be reported saying it
     role: str | None = None  # "prime minister" in "Who is the prime minister of Pakistan?"
     count_of: str | None = None  # "arrested" in "How many militants were arrested?"
+    holds: str | None = None  # "leads" in "Who leads the BLA?": a standing role, asked with a verb
 
     def describe(self) -> str:
         if self.agent:
@@ -83,18 +88,20 @@ class Asks:
             return f"who the {self.role} is"
         if self.count_of:
             return f"how many were {self.count_of}"
+        if self.holds:
+            return f"who {self.holds} it"
         return {"organisation": "a named group", "person": "a person's name", "name": "a name"}.get(self.kind or "", f"a {self.kind}")
 
     @property
     def premise(self) -> bool:
-        return bool(self.agent or self.role or self.count_of)
+        return bool(self.agent or self.role or self.count_of or self.holds)
 
 
 def analyse(question: str) -> Asks:
     kind = next((name for name, asks, _ in _TYPES if asks.search(question)), None)
     if kind is None and _NAME_QUESTION.search(question):
         kind = "name"
-    agent = role = count_of = None
+    agent = role = count_of = holds = None
     if m := _SPEECH_QUESTION.search(question):
         names = _PROPER.findall(m.group("agent"))
         agent = names[0].removesuffix("’s").removesuffix("'s") if names else None
@@ -103,7 +110,12 @@ def analyse(question: str) -> Asks:
         role = " ".join(words[-2:])  # "deputy interior minister" -> "interior minister": the compound, not its rank
     if kind == "number" and (m := _COUNT_QUESTION.search(question)):
         count_of = m.group("verb").lower()
-    return Asks(kind, agent, role, count_of)
+    # "Who leads/heads/runs/owns X?" in the present tense asks who holds a role (a person, named with
+    # the role: "leader", "head"); "Who denied/won X?" in the past asks about an event, any name.
+    if (m := _ACTOR_QUESTION.match(question)) and re.fullmatch(r"[a-z]+[^s']s", m.group("verb")) \
+            and m.group("verb").lower() not in _NOT_ROLES and not _REPORTING.fullmatch(m.group("verb")):
+        kind, holds = "person", m.group("verb").lower()
+    return Asks(kind, agent, role, count_of, holds)
 
 
 def has_kind(kind: str | None, sentence: str, question: str) -> bool:
@@ -138,6 +150,10 @@ def states(asks: Asks, sentence: str, similar) -> bool:
         return False
     if asks.count_of and not similar(asks.count_of, sentence):
         return False
+    if asks.holds:
+        base = root_tokens(asks.holds)[0]
+        if not {base, base + "er", base + "or"} & set(root_tokens(sentence)):
+            return False
     return True
 
 

@@ -19,7 +19,8 @@ from bot.answer_type import Asks, analyse, has_kind, states
     ("Which American diplomat expressed solidarity with Pakistan?", Asks("person")),
     ("Which ministry is Randhir Jaiswal the spokesperson for?", Asks("organisation")),
     ("Who is Randhir Jaiswal?", Asks("name")),  # a name, not a role
-    ("Who denied involvement?", Asks("name")),
+    ("Who denied involvement?", Asks("name")),  # an event, in the past: any name that did it
+    ("Who leads the Baloch Liberation Army?", Asks("person", holds="leads")),  # a standing role
     ("In what year did the insurgency begin?", Asks("year")),
 ])
 def test_questions_are_analysed(question, asks):
@@ -55,6 +56,8 @@ def test_a_sentence_states_the_agent_role_and_counted_event():
     assert states(Asks(role="interior minister"), "Junior interior minister Talal Chaudhry said so.", never)
     assert not states(Asks(role="prime minister"), "Interior minister Talal Chaudhry said so.", never)
     assert not states(Asks(count_of="arrested"), "92 militants were killed.", never)
+    assert states(Asks("person", holds="leads"), "Its leader Bashir Zeb spoke.", never)
+    assert not states(Asks("person", holds="leads"), "An insurgency led by groups such as the BLA.", never)
 
 
 def test_counted_events_match_by_root_or_close_meaning_not_by_topic(embedder):
@@ -73,6 +76,7 @@ def test_counted_events_match_by_root_or_close_meaning_not_by_topic(embedder):
     ("What did Iran's government say about the attacks?", "what Iran said"),
     ("How many militants were arrested after the attacks?", "how many were arrested"),
     ("How many people were injured in the attacks?", "how many were injured"),  # "several civilians injured"
+    ("Who leads the Baloch Liberation Army?", "who leads it"),
 ])
 def test_questions_whose_premise_no_article_states_are_refused(newsbot, question, why):
     answer = newsbot.ask(question)
