@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])")
 _QUARTER = re.compile(r"\b(Q[1-4])\b", re.I)
+_ORDINAL_QUARTER = re.compile(r"\b(first|second|third|fourth) quarter\b", re.I)
+_ORDINALS = ("first", "second", "third", "fourth")
 _NAME = re.compile(r"\b([A-Z][\w’'\-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-]*)*)")
 # Capitalised words that are not names: question words, sentence starters, days, months.
 _DEMONYM = re.compile(r"[A-Z][a-z]+(an|ian|ese|ish|i)")
@@ -32,12 +34,23 @@ class Literal:
 
     def found_in(self, text: str) -> bool:
         """Whole-word, case-insensitive; a multiword name matches when each of its words occurs
-        ("Chief Minister Bugti" in "Chief Minister Sarfraz Bugti")."""
+        ("Chief Minister Bugti" in "Chief Minister Sarfraz Bugti"); a quarter in either spelling."""
+        if quarter := _quarter_number(self.text):
+            return bool(re.search(rf"\bQ{quarter}\b|\b{_ORDINALS[quarter - 1]}[ -]quarter\b", text, re.I))
         if self.phrase:
             return bool(re.search(r"(?<![\w])" + r"\s+".join(re.escape(w) for w in self.text.split()) + r"(?![\w])", text, re.I))
         if all(re.search(r"(?<![\w])" + re.escape(w) + r"(?![\w])", text, re.I) for w in self.text.split()):
             return True
         return _acronym(self.text) is not None and bool(_acronym(self.text).search(text))
+
+
+def _quarter_number(text: str) -> int | None:
+    """2 for "Q2" and for "second quarter"."""
+    if m := _QUARTER.fullmatch(text):
+        return int(m.group(1)[1])
+    if m := _ORDINAL_QUARTER.fullmatch(text):
+        return _ORDINALS.index(m.group(1).lower()) + 1
+    return None
 
 
 def _acronym(word: str) -> re.Pattern | None:
@@ -54,7 +67,9 @@ def _variants(name: str) -> str:
 def extract(question: str) -> list[Literal]:
     found: dict[str, Literal] = {}
     for m in _QUARTER.finditer(question):
-        found[m.group(1).upper()] = Literal(m.group(1).upper(), 2.0)
+        found[f"q{m.group(1)[1]}"] = Literal(m.group(1).upper(), 2.0)
+    for m in _ORDINAL_QUARTER.finditer(question):  # "second quarter" is Q2, however the article writes it
+        found.setdefault(f"q{_quarter_number(m.group(0))}", Literal(m.group(0), 2.0))
     for m in _NUMBER.finditer(question):
         found.setdefault(m.group(0), Literal(m.group(0), 2.0))
         # The words before a figure say what it is: "fiscal year 2016" is not "June 2016", and

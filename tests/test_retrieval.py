@@ -233,3 +233,15 @@ def test_a_configured_reranker_reorders_the_fused_candidates(synthetic_index, em
     reranked = HybridRetriever(retriever.corpus, RetrievalSettings(rerank_top=20), embedder, reranker).search(question)
     assert reranker.calls and reranker.calls[0][0] == question
     assert marker in reranked[0].text and marker not in plain[0].text
+
+
+@pytest.mark.parametrize("question, text, found", [
+    ("Revenue in the second quarter of 2021?", "Net profit for Q2 2021 came in at $31.5 million.", True),
+    ("Revenue in Q2 2021?", "Revenue for the second quarter of 2021 rose.", True),
+    ("Revenue in the second quarter of 2021?", "Net profit for Q1 2021 came in at $39.0 million.", False),
+])
+def test_a_quarter_matches_in_either_spelling(question, text, found):
+    from index.literals import extract
+
+    quarter = next(l for l in extract(question) if "2" in l.text.upper().replace("2021", "") or "second" in l.text)
+    assert quarter.found_in(text) is found
