@@ -23,18 +23,18 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
      re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
                 r"august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|day|days|"
                 r"hours?|weeks?|months?|years?|yesterday|today|morning|evening|night|midday)\b|\b\d{1,2}:\d\d\b|\b(19|20)\d\d\b", re.I)),
-    ("country", re.compile(r"\b(which|what) (\w+ )?(country|countries|nation|nations|neighbou?r)\b", re.I), None),
-    ("city", re.compile(r"\b(which|what) (\w+ )?(city|cities|town|towns)\b", re.I), None),
-    ("organisation", re.compile(r"\b(which|what) (\w+ )?(group|groups|organi[sz]ations?|outfit|militia|faction|"
+    ("country", re.compile(r"\b(which|what) ([\w’']+ ){0,2}(country|countries|nation|nations|neighbou?r)\b", re.I), None),
+    ("city", re.compile(r"\b(which|what) ([\w’']+ ){0,2}(city|cities|town|towns)\b", re.I), None),
+    ("organisation", re.compile(r"\b(which|what) ([\w’']+ ){0,2}(group|groups|organi[sz]ations?|outfit|militia|faction|"
                                 r"party|parties|movement|ministry|agency|department)\b", re.I), None),
-    ("person", re.compile(r"(?i:\b(which|what) (\w+ )?(official|officials|minister|diplomat|spokes(person|man|woman)|person|"
-                          r"leader|analyst|witness|commander|envoy)\b)|^\s*(?i:who (is|was) (the |an? )?)([A-Z][\w’'.-]* )*[a-z]"), None),
+    ("person", re.compile(r"(?i:\b(which|what) ([\w’']+ ){0,2}(official|minister|diplomat|spokes(person|man|woman)|person|"
+                          r"leader|analyst|witness|commander|envoy)s?\b)|^\s*(?i:who (is|was) (the |an? )?)([A-Z][\w’'.-]* )*[a-z]"), None),
 ]
 # Kinds a detector sees reliably enough that a sentence without one is ranked below every sentence with one.
 STRICT = frozenset({"country", "city", "organisation", "person"})
 
 _NAME_QUESTION = re.compile(
-    r"^\s*(who|whom|whose)\b|\b(which|what) (\w+ )?(district|districts|province|outlet|name)\b|\bwhere\b", re.I)
+    r"^\s*(who|whom|whose)\b|\b(which|what) ([\w’']+ ){0,2}(district|districts|province|outlet|name)\b|\bwhere\b", re.I)
 _CALENDAR = re.compile(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June|July|August|"
                        r"September|October|November|December", re.I)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+")
@@ -182,6 +182,8 @@ def _place_names(sentence: str, places: frozenset[str]) -> list[str]:
     """Place names in a sentence, longest first ("New Delhi" before "Delhi"), lower-cased."""
     found = []
     for m in _PROPER.finditer(sentence):
+        if m.group(0).isupper() and m.group(0) not in _COUNTRY_ABBREVIATIONS:
+            continue  # an acronym ("BLA"), not the town of Bla in Mali
         words = [_bare(w) for w in m.group(0).replace("’s", "").split()]
         for n in range(min(4, len(words)), 0, -1):
             for i in range(len(words) - n + 1):
@@ -189,6 +191,9 @@ def _place_names(sentence: str, places: frozenset[str]) -> list[str]:
                 if name in places:
                     found.append(name)
     return found
+
+
+_COUNTRY_ABBREVIATIONS = {"U.S.", "US", "U.K.", "UK", "UAE"}
 
 
 @lru_cache(maxsize=1)
@@ -206,7 +211,7 @@ def _countries() -> frozenset[str]:
         names.add(c["name"].lower())
         if c.get("capital"):
             names.add(c["capital"].lower())
-    return frozenset(names | {"u.s.", "us", "u.k.", "uk", "uae"})
+    return frozenset(names | {a.lower() for a in _COUNTRY_ABBREVIATIONS})
 
 
 @lru_cache(maxsize=1)

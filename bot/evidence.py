@@ -143,7 +143,7 @@ def _similar_words(embedder, threshold: float = 0.62):
     return similar
 
 
-def pick(cands: list[Evidence], k: int, margin: float = 0.12) -> list[Evidence]:
+def pick(cands: list[Evidence], k: int, margin: float = 0.08) -> list[Evidence]:
     """The best k sentences close to the top score, preferring different articles and skipping repeats."""
     if not cands:
         return []
@@ -189,7 +189,7 @@ def _counts(text: str) -> list[tuple[int, str, bool]]:
 def conflict(a: str, b: str) -> str | None:
     """How two outlets' sentences about the same fact disagree, or None. Three general cases: the same
     count with a different day ("92 ... on Saturday" / "92 ... the previous day"); a different figure
-    for the same noun; a hedged total against parts that do not add up to it ("close to 50 people" /
+    for the same noun over the same days; a hedged total against parts that do not add up to it ("close to 50 people" /
     "17 law enforcement personnel and 31 civilians")."""
     ca, cb = _counts(a), _counts(b)
     shared = {(n, w) for n, w, _ in ca} & {(n, w) for n, w, _ in cb}
@@ -198,7 +198,8 @@ def conflict(a: str, b: str) -> str | None:
         return "day"
     for n1, w1, _ in ca:
         for n2, w2, _ in cb:
-            if w1 == w2 and n1 != n2 and not (w1, n1) in {(w, n) for n, w, _ in cb}:
+            # "92 militants ... on Saturday" and "145 militants over 40 hours" count different things
+            if w1 == w2 and n1 != n2 and (w1, n1) not in {(w, n) for n, w, _ in cb} and days_a == days_b:
                 return "figure"
     for one, other in ((ca, cb), (cb, ca)):
         for total, noun, hedged in one:

@@ -191,6 +191,8 @@ def test_conflict_detection_is_about_the_same_fact():
                     "17 law enforcement personnel and 31 civilians were killed") == "total"
     assert conflict("92 militants were killed on Saturday.", "Pakistan's military claimed that 92 militants were killed on Saturday.") is None
     assert conflict("145 militants were killed over 40 hours.", "Officials said 145 militants died.") is None
+    assert conflict("92 militants were killed on Saturday and 41 on Friday.", "the deaths of 145 militants over two days") is None
+    assert conflict("Officials said 145 militants died.", "the army said 133 militants died.") == "figure"
 
 
 def test_a_new_question_in_a_chat_is_not_mistaken_for_a_follow_up(newsbot):
