@@ -89,6 +89,8 @@ def content_tokens(text: str) -> list[str]:
     return out
 
 
+# For ranking, words of reporting are content: "How was the statement distributed?" is about a statement.
+_RANK_STOPWORDS = STOPWORDS - {"statement", "reported", "report", "reports", "told", "stated", "said", "says", "say"}
 _SNOWBALL = threading.local()  # a PyStemmer object must not be shared between threads
 
 
@@ -97,5 +99,5 @@ def root_tokens(text: str) -> list[str]:
     evidence, where relating such words helps; verification keeps the lighter `stem`."""
     if not hasattr(_SNOWBALL, "stemmer"):
         _SNOWBALL.stemmer = Stemmer.Stemmer("english")
-    words = [t.lower() for t in _TOKEN.findall(text.replace("’", "'")) if t.lower() not in STOPWORDS or t.lower() in NEGATIONS]
+    words = [t.lower() for t in _TOKEN.findall(text.replace("’", "'")) if t.lower() not in _RANK_STOPWORDS or t.lower() in NEGATIONS]
     return _SNOWBALL.stemmer.stemWords([w.removesuffix("'s") for w in words])
