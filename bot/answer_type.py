@@ -58,6 +58,11 @@ _REPORTING = re.compile(
     r"mentioned|confirmed|confirms|acknowledged|blamed|blames|alleged|alleges|praised|welcomed|vowed|pledged|"
     r"demanded|responded|replied|reacted|labell?ed|refuted|spoke|speaks|statement|spokes(person|man|woman)|according to)\b",
     re.I)
+# Past tenses of verbs whose doer holds a role ("founded" -> founder): "Who founded X?" asks for the founder,
+# while "Who won/denied X?" asks about an event. Mapped to the root their role noun is built on.
+_ROLE_PAST = {"founded": "found", "led": "lead", "headed": "head", "ran": "run", "owned": "own", "chaired": "chair",
+              "commanded": "command", "directed": "direct", "coached": "coach", "managed": "manag", "governed": "govern",
+              "created": "creat", "established": "establish"}
 _NOT_ROLES = {"is", "was", "has", "does", "says", "thinks", "knows", "wants", "believes", "means", "lives"}
 _SPEECH_QUESTION = re.compile(
     r"\b(?:what|how) (?:did|does|do|has|have) (?P<agent>.+?) (?:say|said|state|announce|claim|tell|respond|reply|"
@@ -112,9 +117,11 @@ def analyse(question: str) -> Asks:
         count_of = m.group("verb").lower()
     # "Who leads/heads/runs/owns X?" in the present tense asks who holds a role (a person, named with
     # the role: "leader", "head"); "Who denied/won X?" in the past asks about an event, any name.
-    if (m := _ACTOR_QUESTION.match(question)) and re.fullmatch(r"[a-z]+[^s']s", m.group("verb")) \
-            and m.group("verb").lower() not in _NOT_ROLES and not _REPORTING.fullmatch(m.group("verb")):
-        kind, holds = "person", m.group("verb").lower()
+    if m := _ACTOR_QUESTION.match(question):
+        verb = m.group("verb").lower()
+        present = re.fullmatch(r"[a-z]+[^s']s", verb) and verb not in _NOT_ROLES and not _REPORTING.fullmatch(verb)
+        if present or verb in _ROLE_PAST:
+            kind, holds = "person", verb
     return Asks(kind, agent, role, count_of, holds)
 
 
@@ -151,7 +158,7 @@ def states(asks: Asks, sentence: str, similar) -> bool:
     if asks.count_of and not similar(asks.count_of, sentence):
         return False
     if asks.holds:
-        base = root_tokens(asks.holds)[0]
+        base = _ROLE_PAST.get(asks.holds) or root_tokens(asks.holds)[0]
         if not {base, base + "er", base + "or"} & set(root_tokens(sentence)):
             return False
     return True

@@ -21,6 +21,8 @@ from bot.answer_type import Asks, analyse, has_kind, states
     ("Who is Randhir Jaiswal?", Asks("name")),  # a name, not a role
     ("Who denied involvement?", Asks("name")),  # an event, in the past: any name that did it
     ("Who leads the Baloch Liberation Army?", Asks("person", holds="leads")),  # a standing role
+    ("Who founded the Baloch Liberation Army?", Asks("person", holds="founded")),  # a role, though past
+    ("Who won the 2019 final?", Asks("name")),
     ("In what year did the insurgency begin?", Asks("year")),
 ])
 def test_questions_are_analysed(question, asks):
@@ -77,6 +79,7 @@ def test_counted_events_match_by_root_or_close_meaning_not_by_topic(embedder):
     ("How many militants were arrested after the attacks?", "how many were arrested"),
     ("How many people were injured in the attacks?", "how many were injured"),  # "several civilians injured"
     ("Who leads the Baloch Liberation Army?", "who leads it"),
+    ("Who founded the Baloch Liberation Army?", "who founded it"),
 ])
 def test_questions_whose_premise_no_article_states_are_refused(newsbot, question, why):
     answer = newsbot.ask(question)
