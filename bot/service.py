@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot import evidence as ev
 from bot.answer import Answer, Citation, Retrieved
-from bot.answer_type import analyse
+from bot.answer_type import analyse, has_kind
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.followup import rewrite_with_llm, standalone
@@ -171,12 +171,17 @@ class Newsbot:
 
     @staticmethod
     def _check_relevant(query: str, verified, chosen: list[ev.Evidence]) -> None:
-        """A true sentence is not yet an answer: it must be about what was asked (share a word of the
-        question besides its names) and rest on a top-ranked passage, else the evidence reads better."""
+        """A true sentence is not yet an answer: it must be about what was asked (say the question's words
+        that the best evidence says, and the kind of thing asked for if the evidence has it) and rest on a
+        top-ranked passage, else the evidence reads better."""
         focus = ev.focus_tokens(query)
-        said = set(root_tokens(" ".join(v.text for v in verified)))
-        if focus and not focus & said:
+        text = " ".join(v.text for v in verified)
+        said = set(root_tokens(text))
+        if focus and not focus & said or not (focus & set(root_tokens(chosen[0].text))) <= said:
             raise Rejected("the generated sentence does not address the question")
+        kind = analyse(query).kind
+        if chosen[0].typed and not has_kind(kind, text, query):
+            raise Rejected(f"the generated sentence gives no {kind}")
         top = {i + 1 for i, e in enumerate(chosen) if e.score >= chosen[0].score - 0.05}
         if not any(n in top for v in verified for n, _ in v.cites):
             raise Rejected("the generated sentence rests on a lower-ranked passage")

@@ -62,6 +62,17 @@ def test_a_verified_llm_answer_is_shown_with_citations_renumbered_by_first_use(l
     assert answer.timings_ms["generate"] > 0
 
 
+def test_a_true_llm_sentence_that_does_not_answer_falls_back_to_the_evidence_that_does(llm_bot):
+    def copy_a_source_that_names_no_offensive(prompt: str) -> str:
+        n, text = next((n, t) for n, t in prompt_sources(prompt).items() if "Herof" not in t and "offensive" not in t)
+        return f"{text} [{n}]"  # verbatim, so it verifies; but it is not what was asked
+
+    bot = llm_bot(FakeLLM(copy_a_source_that_names_no_offensive))
+    answer = bot.ask("What name did the insurgents give to their offensive?")
+    assert answer.mode == "extractive" and "does not address the question" in answer.note
+    assert "Herof" in answer.answer
+
+
 @pytest.mark.parametrize("reply,why", [
     ("NOT IN SOURCES", "found no answer"),
     ("[7] The militants surrendered.", "[7]"),
