@@ -147,6 +147,17 @@ def has_kind(kind: str | None, sentence: str, question: str) -> bool:
     return bool(pattern.search(sentence))
 
 
+def mentions(kind: str | None, sentence: str, question: str) -> set[str]:
+    """The words of a sentence that could be the answer: its names (for the name kinds) or figures (for
+    numbers and years) that the question does not already contain."""
+    asked = {_bare(w) for w in re.findall(r"[\w’'-]+", question)}
+    if kind in ("number", "year"):
+        return {f for f in re.findall(r"\d[\d,.]*\d|\d", sentence) if f not in asked}
+    if kind in ("name", "person", "country", "city", "organisation"):
+        return {_bare(w) for w in _CAPITALISED.findall(sentence) if _bare(w) not in asked and not _CALENDAR.fullmatch(w)}
+    return set()
+
+
 def states(asks: Asks, sentence: str, similar) -> bool:
     """Does the sentence state what the question presupposes: the agent saying something, the role held
     by a named person, the counted event? `similar(word, sentence)` tells whether a word of the

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot import evidence as ev
 from bot.answer import Answer, Citation, Retrieved
-from bot.answer_type import analyse, has_kind
+from bot.answer_type import analyse, has_kind, mentions
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.followup import rewrite_with_llm, standalone
@@ -182,6 +182,11 @@ class Newsbot:
         kind = analyse(query).kind
         if chosen[0].typed and not has_kind(kind, text, query):
             raise Rejected(f"the generated sentence gives no {kind}")
+        # The best evidence names two people ("X won, beating Y"): choosing between them is not left to the model.
+        words = {w.lower().removesuffix("’s").removesuffix("'s") for w in re.findall(r"\d[\d,.]*\d|\d|[\w’'-]+", text)}
+        dropped = mentions(kind, chosen[0].text, query) - words
+        if dropped:
+            raise Rejected(f"the generated sentence leaves out {', '.join(sorted(dropped))} from the best evidence")
         top = {i + 1 for i, e in enumerate(chosen) if e.score >= chosen[0].score - 0.05}
         if not any(n in top for v in verified for n, _ in v.cites):
             raise Rejected("the generated sentence rests on a lower-ranked passage")

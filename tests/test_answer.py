@@ -215,3 +215,19 @@ def test_a_new_question_in_a_chat_is_not_mistaken_for_a_follow_up(newsbot):
     assert answer.standalone_question is None  # "that" is a conjunction here, not a pointer
     follow = newsbot.ask("Who leads that group?", Conversation())
     assert follow.standalone_question is None  # nothing to point back to
+
+
+
+def test_a_generated_answer_may_not_choose_between_the_names_its_best_evidence_gives():
+    from bot.evidence import Evidence
+    from bot.service import Newsbot
+    from bot.verify import Rejected, Source, verify
+
+    best = "Felix Dorrance won the 2018 Northbridge Open final, beating Mateo Irigoyen in four sets."
+    chosen = [Evidence("d", 0, len(best), best, 1.0, 0.8, 0, typed=True)]
+    question = "Who lost the 2018 Northbridge Open final?"
+    winner_only = verify("Felix Dorrance won the 2018 Northbridge Open final [1].", [Source(1, "d", best)])
+    with pytest.raises(Rejected, match="leaves out irigoyen, mateo"):
+        Newsbot._check_relevant(question, winner_only, chosen)
+    both = verify("Felix Dorrance won the 2018 Northbridge Open final, beating Mateo Irigoyen [1].", [Source(1, "d", best)])
+    Newsbot._check_relevant(question, both, chosen)  # the reader can see who lost
