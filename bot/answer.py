@@ -44,6 +44,7 @@ class Answer:
     note: str | None = None  # why a fallback happened, conflicts between outlets, ...
     standalone_question: str | None = None  # the follow-up rewritten for retrieval
     id: str | None = None
+    disputed: list[int] = field(default_factory=list)  # citations giving another outlet's differing account
 
     def to_json(self) -> dict:
         """The stable machine-readable contract of `newsbot ask --json`."""
@@ -57,6 +58,7 @@ class Answer:
             "note": self.note,
             "standalone_question": self.standalone_question,
             "citations": [asdict(c) for c in self.citations],
+            "disputed": self.disputed,
             "retrieved": [asdict(r) for r in self.retrieved],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }

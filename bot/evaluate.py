@@ -55,6 +55,8 @@ class Row:
     precise: int
     latency_ms: float
     answer: str
+    supporting: int = 0  # citations not marked as the other side of a disagreement
+    supporting_precise: int = 0
 
 
 def _contains(answer: str, alias: str) -> bool:
@@ -75,8 +77,11 @@ def score_one(q: dict, a: dict, texts: dict[str, str], followup: bool) -> Row:
     cits = a.get("citations", [])
     verbatim = sum(1 for c in cits if c.get("quote") and c["quote"] in texts.get(c["doc_id"], ""))
     precise = sum(1 for c in cits if c["doc_id"] in gold)
+    disputed = set(a.get("disputed") or [])
+    supporting = [c for c in cits if c.get("n") not in disputed]
     return Row(str(q["id"]), q["question"], answerable, followup, correct, refused, rank, len(cits), verbatim, precise,
-               float(a.get("timings_ms", {}).get("total", 0.0)), a.get("answer", ""))
+               float(a.get("timings_ms", {}).get("total", 0.0)), a.get("answer", ""),
+               len(supporting), sum(1 for c in supporting if c["doc_id"] in gold))
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -107,6 +112,8 @@ def summarize(rows: list[Row]) -> dict:
         "mrr": ratio(sum(1 / r.rank for r in ranked if r.rank), len(ranked)),
         "citation_validity": ratio(sum(r.verbatim for r in rows), sum(r.citations for r in rows)),
         "citation_precision": ratio(sum(r.precise for r in ans), cits),
+        # The same, leaving out citations offered as the other side of a flagged disagreement
+        "support_precision": ratio(sum(r.supporting_precise for r in ans), sum(r.supporting for r in ans)),
         "answers_with_citations": ratio(sum(1 for r in ans if r.citations and not r.refused), len(ans)),
         "refusal_recall": ratio(sum(r.refused for r in ooc), len(ooc)),
         "refusal_precision": ratio(sum(1 for r in refused if not r.answerable), len(refused)),

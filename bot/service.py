@@ -213,6 +213,7 @@ class Newsbot:
             differing.append(n)
         if differing:
             first = next((c.n for c in answer.citations if c.quote == anchor.text), 1)
+            answer.disputed = sorted({n for n in differing if n != first})
             conflict = (f"Outlets differ on the figures: compare [{first}] with "
                         + ", ".join(f"[{n}]" for n in differing if n != first) + ".")
             answer.note = f"{answer.note} {conflict}" if answer.note else conflict

@@ -190,6 +190,8 @@ def test_outlets_that_give_a_fact_differently_are_flagged_with_each_side_cited(n
     assert "Outlets differ" in (answer.note or "")
     quotes = " ".join(c.quote for c in answer.citations)
     assert "on Saturday" in quotes and "the previous day" in quotes
+    [other] = [c for c in answer.citations if "the previous day" in c.quote]
+    assert other.n in answer.disputed and 1 not in answer.disputed
     check_citations(answer, newsbot.corpus.texts)
 
 
