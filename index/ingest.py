@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -43,21 +42,29 @@ def _record(article: Article, duplicate_of: str | None = None) -> DocRecord:
     return DocRecord(article.content_hash, article.meta_hash, article.metadata(), [], duplicate_of, article.origin)
 
 
-def _remove(corpus: Corpus, doc_id: str) -> list[str]:
-    """Drop a doc's chunks and text; returns the doc_ids that were duplicates of it (they need a new home)."""
+def _remove(corpus: Corpus, doc_id: str, dupes: dict[str, list[str]]) -> list[tuple[str, str | None]]:
+    """Drop a doc's chunks and text; returns its duplicates, which need a new home, with the text they share."""
     rec = corpus.docs.pop(doc_id)
     if rec.chunk_ids:
         corpus.index.delete_nodes(rec.chunk_ids, delete_from_docstore=True)
-    corpus.texts.pop(doc_id, None)
-    return corpus.duplicates_of(doc_id)
+    text = corpus.texts.pop(doc_id, None)
+    if rec.duplicate_of and doc_id in dupes.get(rec.duplicate_of, []):
+        dupes[rec.duplicate_of].remove(doc_id)
+    return [(d, text) for d in dupes.pop(doc_id, [])]
 
 
 def apply(corpus: Corpus, articles: list[Article], settings: IndexSettings, embedder, progress: Progress | None = None) -> IngestReport:
-    """Bring `corpus` in line with `articles` in memory; the caller persists it."""
+    """Bring `corpus` in line with `articles` in memory; the caller persists it. One pass over the stored
+    records builds the lookups; each article then costs the same whatever the corpus size."""
     report = IngestReport()
     by_hash = {r.content_hash: d for d, r in corpus.docs.items() if r.duplicate_of is None}
+    dupes: dict[str, list[str]] = {}  # indexed doc_id -> doc_ids recorded as identical copies of it
+    for d, r in corpus.docs.items():
+        if r.duplicate_of:
+            dupes.setdefault(r.duplicate_of, []).append(d)
     to_index: list[Article] = []
-    orphans: list[str] = []
+    orphans: list[tuple[str, str | None]] = []
+    renewed: set[str] = set()  # doc_ids given a new record in this batch
     for a in articles:
         old = corpus.docs.get(a.doc_id)
         if old and old.content_hash == a.content_hash:
@@ -70,13 +77,15 @@ def apply(corpus: Corpus, articles: list[Article], settings: IndexSettings, embe
         if old:
             if by_hash.get(old.content_hash) == a.doc_id:
                 del by_hash[old.content_hash]
-            orphans += _remove(corpus, a.doc_id)
+            orphans += _remove(corpus, a.doc_id, dupes)
             report.updated += 1
         else:
             report.added += 1
+        renewed.add(a.doc_id)
         canonical = by_hash.get(a.content_hash)
         if canonical and canonical != a.doc_id:
             corpus.docs[a.doc_id] = _record(a, duplicate_of=canonical)
+            dupes.setdefault(canonical, []).append(a.doc_id)
             report.duplicates += 1
             continue
         by_hash[a.content_hash] = a.doc_id
@@ -84,15 +93,17 @@ def apply(corpus: Corpus, articles: list[Article], settings: IndexSettings, embe
         corpus.texts[a.doc_id] = a.text
         to_index.append(a)
     # Duplicates whose original changed: the first becomes the indexed copy, the rest point at it.
-    for doc_id in orphans:
+    for doc_id, text in orphans:
+        if doc_id in renewed:
+            continue  # changed in this same batch: already given its new record above
         rec = corpus.docs[doc_id]
         old_text_owner = by_hash.get(rec.content_hash)
         if old_text_owner and old_text_owner != doc_id and old_text_owner in corpus.texts:
             rec.duplicate_of = old_text_owner
+            dupes.setdefault(old_text_owner, []).append(doc_id)
             continue
         rec.duplicate_of = None
         by_hash[rec.content_hash] = doc_id
-        text = _orphan_text(corpus, doc_id, articles)
         if text is not None:
             corpus.texts[doc_id] = text
             to_index.append(Article(doc_id=doc_id, text=text, origin=rec.origin, **{k: rec.metadata.get(k) for k in rec.metadata}))
@@ -121,20 +132,6 @@ def apply(corpus: Corpus, articles: list[Article], settings: IndexSettings, embe
     report.chunks_embedded = len(unique)
     report.chunks_total = corpus.chunk_count
     return report
-
-
-def _orphan_text(corpus: Corpus, doc_id: str, articles: list[Article]) -> str | None:
-    """The text of a duplicate whose original was replaced: the original's old text, read back from
-    the snapshot on disk (the in-memory copy was already updated)."""
-
-    if corpus.path and (corpus.path / "articles.jsonl").exists():
-        want = corpus.docs[doc_id].content_hash
-        with open(corpus.path / "articles.jsonl", encoding="utf-8") as f:
-            for line in f:
-                row = json.loads(line)
-                if Article(doc_id=row["doc_id"], text=row["text"], origin="").content_hash == want:
-                    return row["text"]
-    return None
 
 
 def ingest(paths: list[Path], store: IndexStore, settings: IndexSettings, embedder, dim: int, progress: Progress | None = None) -> IngestReport:

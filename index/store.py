@@ -103,9 +103,6 @@ class Corpus:
             self._sentences[doc_id] = sentences(self.texts[doc_id])
         return self._sentences[doc_id]
 
-    def duplicates_of(self, doc_id: str) -> list[str]:
-        return [d for d, r in self.docs.items() if r.duplicate_of == doc_id]
-
     def outlet_count(self) -> int:
         """Distinct outlets in the corpus (an article without a named outlet counts as its own)."""
         if self._outlets is None:

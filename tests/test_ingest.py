@@ -301,6 +301,24 @@ def test_a_duplicate_keeps_its_text_when_its_original_changes(tmp_path, run_inge
     assert hits[0].doc_id == "b"
 
 
+def test_an_original_and_its_duplicates_changing_together_are_each_indexed_once(tmp_path, run_ingest, store, embedder):
+    for name in "abc":
+        write(tmp_path / f"in/{name}.txt", FERRY)
+    run_ingest(tmp_path / "in")
+    assert {d: r.duplicate_of for d, r in load(store, embedder).docs.items()} == {"a": None, "b": "a", "c": "a"}
+
+    write(tmp_path / "in/a.txt", SPIRE)
+    write(tmp_path / "in/b.txt", SPIRE + " Updated.")
+    report = run_ingest(tmp_path / "in")
+
+    assert (report.updated, report.unchanged) == (2, 1)
+    corpus = load(store, embedder)
+    assert_consistent(corpus)
+    assert corpus.texts == {"a": SPIRE, "b": SPIRE + " Updated.", "c": FERRY}
+    assert all(corpus.docs[d].duplicate_of is None and corpus.docs[d].chunk_ids for d in "abc")
+    assert len({cid for r in corpus.docs.values() for cid in r.chunk_ids}) == corpus.chunk_count  # no chunk twice
+
+
 def test_a_metadata_only_change_updates_without_reembedding(tmp_path, run_ingest, store, embedder, embedded):
     write(tmp_path / "in/ferry.txt", FERRY)
     write(tmp_path / "in/metadata.yaml", "ferry: {source: Velmar Times}\n")
