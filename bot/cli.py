@@ -129,23 +129,13 @@ def format_answer(a) -> str:
 
 
 def _read_batch(path: Path):
-    """Yields (line number, item dict or error message)."""
+    """Yields (line number, item dict or error message); a bad line is reported, the rest answered."""
+    from bot.questions import QuestionsError, question_lines
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"{path}: cannot read ({e})") from None
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as e:
-            yield n, f"{path}:{n}: malformed JSON ({e.msg})"
-            continue
-        if not isinstance(item, dict) or not isinstance(item.get("question"), str) or not item["question"].strip():
-            yield n, f'{path}:{n}: expected an object with a non-empty "question"'
-            continue
-        yield n, item
+        yield from question_lines(path)
+    except QuestionsError as e:
+        raise UsageError(str(e)) from None
 
 
 def run_batch(bot, items, on_answer) -> None:

@@ -12,26 +12,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-
-class QuestionsError(Exception):
-    pass
+from bot.questions import QuestionsError, question_lines
 
 
 def load_questions(path: Path) -> list[dict]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        raise QuestionsError(f"{path}: cannot read ({e})") from None
+    """The gold questions; the first bad line stops the evaluation (QuestionsError)."""
     out = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            q = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise QuestionsError(f"{path}:{n}: malformed JSON ({e.msg})") from None
-        if not isinstance(q, dict) or not isinstance(q.get("question"), str) or not isinstance(q.get("answers", []), list):
-            raise QuestionsError(f'{path}:{n}: expected {{"question": str, "answers": [...], ...}}')
+    for n, q in question_lines(path):
+        if isinstance(q, str):
+            raise QuestionsError(q)
+        if not isinstance(q.get("answers", []), list):
+            raise QuestionsError(f'{path}:{n}: "answers" must be a list of aliases')
         q.setdefault("id", str(n))
         q.setdefault("answers", [])
         q.setdefault("gold_doc_ids", [])
