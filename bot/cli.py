@@ -119,11 +119,12 @@ def format_answer(a) -> str:
         lines.append("Sources:")
         for c in a.citations:
             bits = [c.source or c.doc_id] + [x for x in (c.title, c.published_at) if x]
-            lines.append(f"  [{c.n}] " + " — ".join(bits) + (f" <{c.url}>" if c.url else "") + (f"  ({c.doc_id})" if c.source else ""))
+            lines.append(f"  [{c.n}] " + " — ".join(bits) + (f" <{c.url}>" if c.url else "") + (f"  ({c.doc_id})" if c.source else "")
+                         + ("  [differs]" if c.n in a.disputed else ""))
             lines.append(f"      “{c.quote}”")
     footer = [how] + ([a.corroboration] if a.corroboration else [])
     lines.append("(" + "; ".join(footer) + ")")
-    if a.note and a.mode != "generated":
+    if a.note:  # why evidence is shown instead of a generated answer, and where outlets differ
         lines.append(a.note)
     return "\n".join(lines)
 

@@ -55,10 +55,11 @@ def _linked(text: str, url: str | None) -> str:
     return esc(text)
 
 
-def source_line(c: Citation) -> str:
-    """`n. Outlet — Title (date)`, linked when a url is known."""
+def source_line(c: Citation, disputed: "list[int] | tuple[int, ...]" = ()) -> str:
+    """`n. Outlet — Title (date)`, linked when a url is known; marked when it gives a differing account."""
     date = format_date(c.published_at)
-    return f"{c.n}. {_linked(source_label(c), c.url)}" + (f" ({esc(date)})" if date else "")
+    return (f"{c.n}. {_linked(source_label(c), c.url)}" + (f" ({esc(date)})" if date else "")
+            + (" — <i>differs</i>" if c.n in disputed else ""))
 
 
 def format_answer(answer: Answer) -> str:
@@ -74,7 +75,7 @@ def format_answer(answer: Answer) -> str:
     if answer.note:
         parts.append(f"<i>Note: {esc(answer.note)}</i>")
     if answer.citations:
-        parts.append("<b>Sources</b>\n" + "\n".join(source_line(c) for c in answer.citations))
+        parts.append("<b>Sources</b>\n" + "\n".join(source_line(c, answer.disputed) for c in answer.citations))
     return "\n\n".join(parts)
 
 
@@ -85,7 +86,7 @@ def format_sources(answer: Answer) -> str:
         return f"No sources: the answer to <i>{esc(question)}</i> cites no article."
     blocks = [f"<b>Sources for</b> <i>{esc(question)}</i>"]
     for c in answer.citations:
-        lines = [f"<b>{source_line(c)}</b>"]
+        lines = [f"<b>{source_line(c, answer.disputed)}</b>"]
         if c.url and not _linkable(c.url):
             lines.append(esc(c.url))
         if c.source and c.title:  # otherwise the label already shows the doc id

@@ -89,6 +89,11 @@ class FakeNewsbot:
                               [Citation(1, doc_id, None, None, None, None, text.splitlines()[0])])
         if "weather" in q:
             return Answer(question, "", True, "refused", note="No article mentions the weather.")
+        if "saturday" in q:
+            return Answer(question, "92 were killed on Saturday [1]\n92 were killed the previous day [2]", False, "extractive",
+                          [Citation(1, "001", None, "Daijiworld", None, None, "92 were killed on Saturday"),
+                           Citation(2, "002", None, None, None, None, "92 were killed the previous day")],
+                          note="Outlets differ on the figures: compare [1] with [2].", disputed=[2])
         if "hostile" in q or "<script>" in q:
             return Answer(question, f"You asked: {question} [1]", False, "extractive", [HOSTILE_CITATION],
                           corroboration="reported by <1> & <2>", note="<b>conflict</b> & more")
@@ -248,6 +253,12 @@ def test_question_gets_cited_answer_sources_list_and_button(api, bot, fake):
     assert button["text"] == "Sources" and button["callback_data"].startswith("src:")
     assert any(chat == ALICE and action == "typing" for chat, action, _ in api.chat_actions)
     assert fake.asked == [("Who denied involvement?", [])]
+
+
+def test_a_source_giving_a_differing_account_is_marked(api, bot, fake):
+    [reply] = ask(api, ALICE, "How many were killed on Saturday?")
+    assert "Outlets differ on the figures: compare [1] with [2]." in reply.plain
+    assert "1. Daijiworld — 001\n" in reply.plain and "2. 002 — differs" in reply.plain
 
 
 def test_sources_button_and_command_show_quotes_in_expandable_blockquotes(api, bot):
