@@ -23,12 +23,12 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
      re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
                 r"august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|day|days|"
                 r"hours?|weeks?|months?|years?|yesterday|today|morning|evening|night|midday)\b|\b\d{1,2}:\d\d\b|\b(19|20)\d\d\b", re.I)),
-    ("country", re.compile(r"\b(which|what) ([\w’']+ ){0,2}(country|countries|nation|nations|neighbou?r)\b", re.I), None),
-    ("city", re.compile(r"\b(which|what) ([\w’']+ ){0,2}(city|cities|town|towns)\b", re.I), None),
-    ("organisation", re.compile(r"\b(which|what) ([\w’']+ ){0,2}(group|groups|organi[sz]ations?|outfit|militia|faction|"
+    ("country", re.compile(r"\b(which|what) (?:(?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)[\w’']+ ){0,2}(country|countries|nation|nations|neighbou?r)\b", re.I), None),
+    ("city", re.compile(r"\b(which|what) (?:(?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)[\w’']+ ){0,2}(city|cities|town|towns)\b", re.I), None),
+    ("organisation", re.compile(r"\b(which|what) (?:(?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)[\w’']+ ){0,2}(group|groups|organi[sz]ations?|outfit|militia|faction|"
                                 r"party|parties|movement|ministry|agency|department)\b", re.I), None),
-    ("person", re.compile(r"(?i:\b(which|what) ([\w’']+ ){0,2}(official|minister|diplomat|spokes(person|man|woman)|person|"
-                          r"leader|analyst|witness|commander|envoy)s?\b)|^\s*(?i:who (is|was) (the |an? )?)([A-Z][\w’'.-]* )*[a-z]"), None),
+    ("person", re.compile(r"(?i:\b(which|what) (?:(?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)[\w’']+ ){0,2}(official|minister|diplomat|spokes(person|man|woman)|person|"
+                          r"leader|analyst|witness|commander|envoy)s?\b)|^\s*(?i:who (is|was) (the |an? ))[a-z]|^\s*(?i:who (is|was) )[A-Z][\w.-]*(\s+[A-Z][\w.-]*)*[’']s [a-z]"), None),
 ]
 # Kinds a detector sees reliably enough that a sentence without one is ranked below every sentence with one.
 STRICT = frozenset({"country", "city", "organisation", "person"})
@@ -60,16 +60,19 @@ _REPORTING = re.compile(
     re.I)
 # Past tenses of verbs whose doer holds a role ("founded" -> founder): "Who founded X?" asks for the founder,
 # while "Who won/denied X?" asks about an event. Mapped to the root their role noun is built on.
-_ROLE_PAST = {"founded": "found", "led": "lead", "headed": "head", "ran": "run", "owned": "own", "chaired": "chair",
-              "commanded": "command", "directed": "direct", "coached": "coach", "managed": "manag", "governed": "govern",
-              "created": "creat", "established": "establish"}
-_NOT_ROLES = {"is", "was", "has", "does", "says", "thinks", "knows", "wants", "believes", "means", "lives"}
+_ROLE_VERBS = {"found": "founded", "lead": "led", "head": "headed", "run": "ran", "own": "owned", "chair": "chaired",
+               "command": "commanded", "direct": "directed", "coach": "coached", "manag": "managed", "govern": "governed",
+               "creat": "created", "establish": "established", "rule": "ruled"}  # root -> past tense
+_ROLE_FORMS = {**{past: root for root, past in _ROLE_VERBS.items()},  # question verb -> root
+               "founds": "found", "leads": "lead", "heads": "head", "runs": "run", "owns": "own", "chairs": "chair",
+               "commands": "command", "directs": "direct", "coaches": "coach", "manages": "manag", "governs": "govern",
+               "creates": "creat", "establishes": "establish", "rules": "rule"}
 _SPEECH_QUESTION = re.compile(
     r"\b(?:what|how) (?:did|does|do|has|have) (?P<agent>.+?) (?:say|said|state|announce|claim|tell|respond|reply|"
     r"react|comment|write)\b", re.I)
 _ROLE_QUESTION = re.compile(
-    r"^\s*(?i:who (?:is|was|are|were)) (?:the |an? )?(?:[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*[’']s )?(?P<role>[a-z][a-z -]*?)"
-    r"(?:\s+(?:of|for|in|at)\b.*)?\s*\??\s*$")
+    r"^\s*(?i:who (?:is|was|are|were)) (?:(?i:the|an?) |[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*[’']s )(?P<role>[a-z][a-z -]*?"
+    r"(?:\s+of\s+(?!(?:the|a|an|this|that|its|their|his|her)\b)[a-z][a-z -]*?)?)(?:\s+(?:of|for|in|at)\b.*)?\s*\??\s*$")
 _ACTOR_QUESTION = re.compile(r"^\s*who\s+(?:(?:has|have|had|did|does|do|will|would)\s+)?(?P<verb>[a-z]+)\b", re.I)
 _COUNT_QUESTION = re.compile(
     r"\bhow many\b.*?\b(?:were|was|are|is|have been|has been|had been|got|get)\s+(?P<verb>[a-z]+(?:ed|en|t))\b", re.I)
@@ -109,19 +112,17 @@ def analyse(question: str) -> Asks:
     agent = role = count_of = holds = None
     if m := _SPEECH_QUESTION.search(question):
         names = _PROPER.findall(m.group("agent"))
-        agent = names[0].removesuffix("’s").removesuffix("'s") if names else None
+        agent = re.sub(r"[’']s\b", "", names[0]) if names else None  # "Pakistan’s Foreign Office" -> its words
     if (m := _ROLE_QUESTION.match(question)) and kind == "person":
         words = m.group("role").split()
-        role = " ".join(words[-2:])  # "deputy interior minister" -> "interior minister": the compound, not its rank
+        # "deputy interior minister" -> "interior minister": the compound, not its rank; "chief of army staff" whole
+        role = " ".join(words[words.index("of") - 1:] if "of" in words else words[-2:])
     if kind == "number" and (m := _COUNT_QUESTION.search(question)):
         count_of = m.group("verb").lower()
-    # "Who leads/heads/runs/owns X?" in the present tense asks who holds a role (a person, named with
-    # the role: "leader", "head"); "Who denied/won X?" in the past asks about an event, any name.
-    if m := _ACTOR_QUESTION.match(question):
-        verb = m.group("verb").lower()
-        present = re.fullmatch(r"[a-z]+[^s']s", verb) and verb not in _NOT_ROLES and not _REPORTING.fullmatch(verb)
-        if present or verb in _ROLE_PAST:
-            kind, holds = "person", verb
+    # "Who leads/heads/founded X?" asks who holds a role (a person, named with the role: "leader",
+    # "founder", or the verb: "led by"); "Who denied/won X?" asks about an event, and any name may answer.
+    if (m := _ACTOR_QUESTION.match(question)) and m.group("verb").lower() in _ROLE_FORMS:
+        kind, holds = "person", m.group("verb").lower()
     return Asks(kind, agent, role, count_of, holds)
 
 
@@ -148,14 +149,22 @@ def has_kind(kind: str | None, sentence: str, question: str) -> bool:
 
 
 def mentions(kind: str | None, sentence: str, question: str) -> set[str]:
-    """The words of a sentence that could be the answer: its names (for the name kinds) or figures (for
-    numbers and years) that the question does not already contain."""
+    """The possible answers a sentence holds, of the asked-for kind and not already in the question:
+    figures for numbers and years, places, organisations, people, or names of any kind (lower-cased)."""
     asked = {_bare(w) for w in re.findall(r"[\w’'-]+", question)}
     if kind in ("number", "year"):
         return {f for f in re.findall(r"\d[\d,.]*\d|\d", sentence) if f not in asked}
-    if kind in ("name", "person", "country", "city", "organisation"):
-        return {_bare(w) for w in _CAPITALISED.findall(sentence) if _bare(w) not in asked and not _CALENDAR.fullmatch(w)}
-    return set()
+    if kind in ("country", "city"):
+        return {p for p in _place_names(sentence, _countries() if kind == "country" else _cities()) if p not in asked}
+    found = set()
+    for m in _PROPER.finditer(sentence):
+        words = [_bare(w) for w in m.group(0).split() if not _CALENDAR.fullmatch(w)]
+        if not words or all(w in asked for w in words):
+            continue
+        if kind == "name" or (kind == "person" and _is_person(m, sentence, asked)) or (
+                kind == "organisation" and (_ORG_HEAD.search(m.group(0)) or _ACRONYM.fullmatch(m.group(0)))):
+            found.add(" ".join(words))
+    return found
 
 
 def states(asks: Asks, sentence: str, similar) -> bool:
@@ -169,8 +178,8 @@ def states(asks: Asks, sentence: str, similar) -> bool:
     if asks.count_of and not similar(asks.count_of, sentence):
         return False
     if asks.holds:
-        base = _ROLE_PAST.get(asks.holds) or root_tokens(asks.holds)[0]
-        if not {base, base + "er", base + "or"} & set(root_tokens(sentence)):
+        root = _ROLE_FORMS[asks.holds]
+        if not {root, root + "er", root + "or", _ROLE_VERBS[root]} & set(root_tokens(sentence)):
             return False
     return True
 

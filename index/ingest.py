@@ -64,7 +64,6 @@ def apply(corpus: Corpus, articles: list[Article], settings: IndexSettings, embe
             dupes.setdefault(r.duplicate_of, []).append(d)
     to_index: list[Article] = []
     orphans: list[tuple[str, str | None]] = []
-    renewed: set[str] = set()  # doc_ids given a new record in this batch
     for a in articles:
         old = corpus.docs.get(a.doc_id)
         if old and old.content_hash == a.content_hash:
@@ -81,7 +80,7 @@ def apply(corpus: Corpus, articles: list[Article], settings: IndexSettings, embe
             report.updated += 1
         else:
             report.added += 1
-        renewed.add(a.doc_id)
+        orphans = [o for o in orphans if o[0] != a.doc_id]  # orphaned earlier in this batch, now given its own record
         canonical = by_hash.get(a.content_hash)
         if canonical and canonical != a.doc_id:
             corpus.docs[a.doc_id] = _record(a, duplicate_of=canonical)
@@ -94,8 +93,6 @@ def apply(corpus: Corpus, articles: list[Article], settings: IndexSettings, embe
         to_index.append(a)
     # Duplicates whose original changed: the first becomes the indexed copy, the rest point at it.
     for doc_id, text in orphans:
-        if doc_id in renewed:
-            continue  # changed in this same batch: already given its new record above
         rec = corpus.docs[doc_id]
         old_text_owner = by_hash.get(rec.content_hash)
         if old_text_owner and old_text_owner != doc_id and old_text_owner in corpus.texts:

@@ -319,6 +319,19 @@ def test_an_original_and_its_duplicates_changing_together_are_each_indexed_once(
     assert len({cid for r in corpus.docs.values() for cid in r.chunk_ids}) == corpus.chunk_count  # no chunk twice
 
 
+def test_a_new_copy_recorded_before_its_original_changes_in_the_same_batch_keeps_the_text(tmp_path, run_ingest, store, embedder):
+    write(tmp_path / "in/o.txt", FERRY)
+    run_ingest(tmp_path / "in")
+    write(tmp_path / "in2/a_new.txt", FERRY)  # read before o.txt: recorded as a copy of o ...
+    write(tmp_path / "in2/o.txt", SPIRE)  # ... whose text then changes
+    run_ingest(tmp_path / "in2")
+
+    corpus = load(store, embedder)
+    assert_consistent(corpus)
+    assert corpus.texts == {"o": SPIRE, "a_new": FERRY}
+    assert corpus.docs["a_new"].duplicate_of is None and corpus.docs["a_new"].chunk_ids
+
+
 def test_a_metadata_only_change_updates_without_reembedding(tmp_path, run_ingest, store, embedder, embedded):
     write(tmp_path / "in/ferry.txt", FERRY)
     write(tmp_path / "in/metadata.yaml", "ferry: {source: Velmar Times}\n")
