@@ -74,6 +74,10 @@ _ROLE_QUESTION = re.compile(
     r"^\s*(?i:who (?:is|was|are|were)) (?:(?i:the|an?) |[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*[’']s )(?P<role>[a-z][a-z -]*?"
     r"(?:\s+of\s+(?!(?:the|a|an|this|that|its|their|his|her)\b)[a-z][a-z -]*?)?)(?:\s+(?:of|for|in|at)\b.*)?\s*\??\s*$")
 _ACTOR_QUESTION = re.compile(r"^\s*who\s+(?:(?:has|have|had|did|does|do|will|would)\s+)?(?P<verb>[a-z]+)\b", re.I)
+_COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[a-z][\w'-]*\s*){1,3})", re.I)  # "how many law enforcement personnel"
+_NOT_COUNTED = {"of", "the", "a", "an", "were", "was", "are", "is", "did", "do", "does", "have", "has", "had", "will",
+                "would", "can", "could", "in", "on", "at", "by", "for", "from", "after", "before", "during", "died", "die",
+                "money", "time", "more", "people", "times", "total", "in", "overall", "altogether"}
 _COUNT_QUESTION = re.compile(
     r"\bhow many\b.*?\b(?:were|was|are|is|have been|has been|had been|got|get)\s+(?P<verb>[a-z]+(?:ed|en|t))\b", re.I)
 
@@ -88,12 +92,17 @@ class Asks:
     role: str | None = None  # "prime minister" in "Who is the prime minister of Pakistan?"
     count_of: str | None = None  # "arrested" in "How many militants were arrested?"
     holds: str | None = None  # "leads" in "Who leads the BLA?": a standing role, asked with a verb
+    counted: str | None = None  # "children" in "How many children were killed?": what the figure counts
 
     def describe(self) -> str:
         if self.agent:
             return f"what {self.agent} said"
         if self.role:
             return f"who the {self.role} is"
+        if self.counted and self.count_of:
+            return f"how many {self.counted} were {self.count_of}"
+        if self.counted:
+            return f"how many or how much {self.counted}"
         if self.count_of:
             return f"how many were {self.count_of}"
         if self.holds:
@@ -102,14 +111,14 @@ class Asks:
 
     @property
     def premise(self) -> bool:
-        return bool(self.agent or self.role or self.count_of or self.holds)
+        return bool(self.agent or self.role or self.count_of or self.holds or self.counted)
 
 
 def analyse(question: str) -> Asks:
     kind = next((name for name, asks, _ in _TYPES if asks.search(question)), None)
     if kind is None and _NAME_QUESTION.search(question):
         kind = "name"
-    agent = role = count_of = holds = None
+    agent = role = count_of = holds = counted = None
     if m := _SPEECH_QUESTION.search(question):
         names = _PROPER.findall(m.group("agent"))
         agent = re.sub(r"[’']s\b", "", names[0]) if names else None  # "Pakistan’s Foreign Office" -> its words
@@ -123,7 +132,14 @@ def analyse(question: str) -> Asks:
     # "founder", or the verb: "led by"); "Who denied/won X?" asks about an event, and any name may answer.
     if (m := _ACTOR_QUESTION.match(question)) and m.group("verb").lower() in _ROLE_FORMS:
         kind, holds = "person", m.group("verb").lower()
-    return Asks(kind, agent, role, count_of, holds)
+    if kind == "number" and (m := _COUNTED.search(question)):
+        words = []
+        for w in m.group(1).split():
+            if w.lower() in _NOT_COUNTED or re.fullmatch(r"[a-z]+ed", w.lower()):
+                break
+            words.append(w)
+        counted = " ".join(words) or None
+    return Asks(kind, agent, role, count_of, holds, counted)
 
 
 def has_kind(kind: str | None, sentence: str, question: str) -> bool:
@@ -176,6 +192,9 @@ def states(asks: Asks, sentence: str, similar) -> bool:
     if asks.role and not Literal(asks.role, 1.0, phrase=True).found_in(sentence):
         return False
     if asks.count_of and not similar(asks.count_of, sentence):
+        return False
+    # What is counted may be named more generally ("soldiers" / "personnel"), so the bar is lower than for verbs.
+    if asks.counted and not any(similar(w, sentence, 0.55) for w in asks.counted.split()):
         return False
     if asks.holds:
         root = _ROLE_FORMS[asks.holds]

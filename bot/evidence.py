@@ -102,6 +102,7 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     q_tokens = focus_tokens(question, literals) or set(root_tokens(question))
     asks = analyse(question)
     similar = _similar_words(embedder)
+    counted = {stem(w) for w in (asks.counted or "").split()}
     # Keyword agreement weighted by rarity among the candidates: "blame" or "chief minister" decide more
     # than "Balochistan" or "attacks", which every candidate shares.
     token_sets = [set(root_tokens(c.text)) for c in cands]
@@ -115,7 +116,9 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         overlap = 0.5 * sum(idf[t] for t in shared) / q_weight + 0.5 * len(shared) / max(1, len(q_tokens))
         # Has what is asked for, and states what the question takes for granted ("how many ... arrested").
         c.typed = has_kind(asks.kind, c.text, question) and (not asks.premise or states(asks, c.text, similar))
-        c.score = (0.5 * (c.cosine + c.focus) + KEYWORD_WEIGHT * overlap + (0.08 if c.typed else -0.1)
+        # "How many civilians": "31 civilians" answers it; "dozens of civilians" less so.
+        bound = bool(counted and any(noun in counted for _, noun, _ in _counts(c.text)))
+        c.score = (0.5 * (c.cosine + c.focus) + KEYWORD_WEIGHT * overlap + (0.08 if c.typed else -0.1) + 0.1 * bound
                    + (0.1 * (match_fraction(literals, c.text) - 1) if literals else 0)
                    - 0.4 * (1 - c.doc_literals)  # the 2018 report does not answer a question about 2019
                    - (0.1 if tokens <= q_tokens else 0))  # restates the question, adds nothing
@@ -131,14 +134,14 @@ def _similar_words(embedder, threshold: float = 0.62):
     embedding is close ("died" / "killed", "arrested" / "detained"; not "arrested" / "killed")? The
     threshold sits between such pairs (test_answer_type)."""
 
-    def similar(word: str, sentence: str) -> bool:
+    def similar(word: str, sentence: str, bar: float = threshold) -> bool:
         words = list(dict.fromkeys(w for w in re.findall(r"[a-z]+", sentence.lower()) if w not in STOPWORDS and len(w) > 2))
         if not words:
             return False
         if set(root_tokens(word)) & set(root_tokens(" ".join(words))):
             return True
         vecs = _embed(embedder, [word, *words])
-        return float((vecs[1:] @ vecs[0]).max()) >= threshold
+        return float((vecs[1:] @ vecs[0]).max()) >= bar
 
     return similar
 

@@ -10,8 +10,10 @@ from bot.answer_type import Asks, analyse, has_kind, states
     ("Which country did Pakistan blame?", Asks("country")),
     ("Which city is the provincial capital of Balochistan?", Asks("city")),
     ("Which group carried out the coordinated attacks?", Asks("organisation")),
-    ("How many militants were arrested after the attacks?", Asks("number", count_of="arrested")),
-    ("How many people died?", Asks("number")),  # no passive participle: any figure may answer
+    ("How many militants were arrested after the attacks?", Asks("number", count_of="arrested", counted="militants")),
+    ("How many people died?", Asks("number")),  # "people" could be anyone: any figure may answer
+    ("How many law enforcement personnel died?", Asks("number", counted="law enforcement personnel")),
+    ("How much compensation will the families receive?", Asks("number", counted="compensation")),
     ("What did Iran's government say about the attacks?", Asks(None, agent="Iran")),
     ("How did the United States react to the attacks?", Asks(None, agent="United States")),
     ("Who is the prime minister of Pakistan?", Asks("person", role="prime minister")),
@@ -83,8 +85,10 @@ def test_counted_events_match_by_root_or_close_meaning_not_by_topic(embedder):
 @pytest.mark.parametrize("question, why", [
     ("Who is the prime minister of Pakistan?", "who the prime minister is"),
     ("What did Iran's government say about the attacks?", "what Iran said"),
-    ("How many militants were arrested after the attacks?", "how many were arrested"),
+    ("How many militants were arrested after the attacks?", "how many militants were arrested"),
     ("How many people were injured in the attacks?", "how many were injured"),  # "several civilians injured"
+    ("How many children were killed?", "how many children were killed"),
+    ("How much compensation will the victims' families receive?", "how many or how much compensation"),
     ("Who leads the Baloch Liberation Army?", "who leads it"),
     ("Who founded the Baloch Liberation Army?", "who founded it"),
 ])
@@ -100,6 +104,8 @@ def test_questions_whose_premise_no_article_states_are_refused(newsbot, question
     ("Who is Pakistan's deputy interior minister?", "Talal Chaudhry"),
     ("How did the United States react to the attacks?", "condemned"),
     ("How many militants were killed on Friday?", "41"),
+    ("How many civilians died?", "31"),  # "31 civilians" over "dozens of civilians ... died"
+    ("How many soldiers were killed?", "17"),  # counted more generally: "17 law enforcement personnel"
 ])
 def test_typed_questions_are_answered_with_the_asked_for_thing(newsbot, question, expected):
     answer = newsbot.ask(question)
