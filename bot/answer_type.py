@@ -174,9 +174,9 @@ def mentions(kind: str | None, sentence: str, question: str) -> set[str]:
         return {p for p in _place_names(sentence, _countries() if kind == "country" else _cities()) if p not in asked}
     found = set()
     for m in _PROPER.finditer(sentence):
-        words = [_bare(w) for w in m.group(0).split() if not _CALENDAR.fullmatch(w)]
-        if not words or all(w in asked for w in words):
-            continue
+        words = [_bare(w).rstrip(".") for w in m.group(0).split() if not _CALENDAR.fullmatch(w) and w not in ("The", "A", "An")]
+        if not words or all(w in asked for w in words) or (m.start() == 0 and len(m.group(0).split()) == 1):
+            continue  # a capitalised sentence opener ("Meanwhile") is no answer
         if kind == "name" or (kind == "person" and _is_person(m, sentence, asked)) or (
                 kind == "organisation" and (_ORG_HEAD.search(m.group(0)) or _ACRONYM.fullmatch(m.group(0)))):
             found.add(" ".join(words))

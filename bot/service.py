@@ -183,7 +183,7 @@ class Newsbot:
         if chosen[0].typed and not has_kind(kind, text, query):
             raise Rejected(f"the generated sentence gives no {kind}")
         # The best evidence offers two answers ("X won, beating Y"): choosing between them is not left to the model.
-        words = {w.lower().removesuffix("’s").removesuffix("'s") for w in re.findall(r"\d[\d,.]*\d|\d|[\w’'.-]+", text)}
+        words = {w.lower().removesuffix("’s").removesuffix("'s").rstrip(".") for w in re.findall(r"\d[\d,.]*\d|\d|[\w’'.-]+", text)}
         offered = mentions(kind, chosen[0].text, query)
         dropped = sorted(m for m in offered if not set(m.split()) <= words) if len(offered) >= 2 else []
         if dropped:
