@@ -192,8 +192,8 @@ def _counts(text: str) -> list[tuple[int, str, bool]]:
 def conflict(a: str, b: str) -> str | None:
     """How two outlets' sentences about the same fact disagree, or None. Three general cases: the same
     count with a different day ("92 ... on Saturday" / "92 ... the previous day"); a different figure
-    for the same noun over the same days; a hedged total against parts that do not add up to it ("close to 50 people" /
-    "17 law enforcement personnel and 31 civilians")."""
+    for the same noun over the same days; a hedged total against parts that do not add up to it
+    ("close to 50 people" / "17 law enforcement personnel and 31 civilians")."""
     ca, cb = _counts(a), _counts(b)
     shared = {(n, w) for n, w, _ in ca} & {(n, w) for n, w, _ in cb}
     days_a, days_b = {d.lower() for d in _DAY.findall(a)}, {d.lower() for d in _DAY.findall(b)}
