@@ -220,7 +220,9 @@ class Newsbot:
             answer.note = f"{answer.note} {conflict}" if answer.note else conflict
 
     def _corroborate(self, corpus: Corpus, answer: Answer, cands: list[ev.Evidence], anchor: ev.Evidence, hits) -> None:
-        docs = ev.supporting_docs(cands, anchor) | {c.doc_id for c in answer.citations}
+        docs = ev.supporting_docs(cands, anchor, corpus=corpus, doc_ids=[h.doc_id for h in hits], embedder=self.embedder)
+        docs |= {c.doc_id for c in answer.citations}
+        docs -= {c.doc_id for c in answer.citations if c.n in answer.disputed} - {anchor.doc_id}  # they tell it otherwise
         for h in hits:  # syndicated copies collapsed at retrieval, and identical texts, count too
             if h.doc_id in docs:
                 docs |= set(h.also)

@@ -192,7 +192,13 @@ def test_outlets_that_give_a_fact_differently_are_flagged_with_each_side_cited(n
     assert "on Saturday" in quotes and "the previous day" in quotes
     [other] = [c for c in answer.citations if "the previous day" in c.quote]
     assert other.n in answer.disputed and 1 not in answer.disputed
+    assert answer.corroboration == "reported by 3 of 5 sources"  # 001, 003 and 004 say Saturday; 002 does not
     check_citations(answer, newsbot.corpus.texts)
+
+
+def test_corroboration_counts_every_retrieved_outlet_that_says_the_same(newsbot):
+    # India rejected the accusation in 000, 001, 003 and 004, in different words; 002 does not report it.
+    assert newsbot.ask("Who denied involvement?").corroboration == "reported by 4 of 5 sources"
 
 
 def test_conflict_detection_is_about_the_same_fact():
