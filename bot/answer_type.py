@@ -146,7 +146,7 @@ def has_kind(kind: str | None, sentence: str, question: str) -> bool:
     """Does the sentence contain the kind of thing asked for (besides what the question already names)?"""
     if kind is None:
         return True
-    asked = {_bare(w) for w in re.findall(r"[\w’'-]+", question)}
+    asked = _asked(question)
     if kind == "name":
         return any(_bare(w) not in asked and not _CALENDAR.fullmatch(w) for w in _CAPITALISED.findall(sentence))
     if kind in ("country", "city"):
@@ -167,7 +167,7 @@ def has_kind(kind: str | None, sentence: str, question: str) -> bool:
 def mentions(kind: str | None, sentence: str, question: str) -> set[str]:
     """The possible answers a sentence holds, of the asked-for kind and not already in the question:
     figures for numbers and years, places, organisations, people, or names of any kind (lower-cased)."""
-    asked = {_bare(w) for w in re.findall(r"[\w’'-]+", question)}
+    asked = _asked(question)
     if kind in ("number", "year"):
         return {f for f in re.findall(r"\d[\d,.]*\d|\d", sentence) if f not in asked}
     if kind in ("country", "city"):
@@ -209,7 +209,7 @@ def _is_person(m: re.Match, sentence: str, asked: set[str]) -> bool:
     if _ORG_HEAD.search(m.group(0)) or _ACRONYM.fullmatch(m.group(0)):
         return False
     phrase = m.group(0).replace("’s", "").replace("'s", "")
-    for place in _place_names(phrase, _countries() | _cities()):
+    for place in _place_names(phrase, _places()):
         phrase = re.sub(r"(?i)\b" + re.escape(place) + r"\b", " ", phrase)
     words = [w for w in phrase.split() if not _TITLE.fullmatch(w) and w.lower() not in ("of", "for", "the", "and")]
     words = [w for w in words if not _CALENDAR.fullmatch(w)]
@@ -218,6 +218,16 @@ def _is_person(m: re.Match, sentence: str, asked: set[str]) -> bool:
     if m.start() == 0 and len(words) == 1:  # a capitalised sentence opener
         return bool(_SPEAKS.match(sentence, m.end()))
     return len(words) >= 2 or bool(_SPEAKS.match(sentence, m.end()))
+
+
+def _asked(question: str) -> set[str]:
+    """The question's own words: an answer must add something to them."""
+    return {_bare(w) for w in re.findall(r"[\w’'-]+", question)}
+
+
+def answer_words(text: str) -> set[str]:
+    """The words and figures of a text, normalised as `mentions` normalises the answers it finds."""
+    return {_bare(w).rstrip(".") for w in re.findall(r"\d[\d,.]*\d|\d|[\w’'.-]+", text)}
 
 
 def _bare(word: str) -> str:
@@ -263,3 +273,8 @@ def _countries() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _cities() -> frozenset[str]:
     return frozenset(c["name"].lower() for c in _geonames().get_cities().values())
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    return _countries() | _cities()

@@ -165,16 +165,16 @@ def pick(cands: list[Evidence], k: int, margin: float = 0.08) -> list[Evidence]:
     return chosen
 
 
-def supporting_docs(cands: list[Evidence], anchor: Evidence, threshold: float = 0.6,
-                    corpus: Corpus | None = None, doc_ids: list[str] = (), embedder=None) -> set[str]:
+def supporting_docs(cands: list[Evidence], anchor: Evidence, corpus: Corpus, doc_ids: list[str], embedder,
+                    threshold: float = 0.6) -> set[str]:
     """Articles with a sentence that says what `anchor` says (paraphrase-level similarity): among the
-    candidates, and, given `corpus` and `embedder`, anywhere in the articles `doc_ids` (the retrieved
-    ones), where only sentences sharing three of the anchor's words are embedded."""
+    candidates, and anywhere in the articles `doc_ids` (the retrieved ones), where only sentences
+    sharing three of the anchor's words are embedded."""
     docs = {anchor.doc_id}
     for c in cands:
         if c.vector is not None and anchor.vector is not None and float(c.vector @ anchor.vector) >= threshold:
             docs.add(c.doc_id)
-    if corpus is None or embedder is None or anchor.vector is None:
+    if anchor.vector is None:
         return docs
     words = set(root_tokens(anchor.text))
     for doc_id in dict.fromkeys(d for d in doc_ids if d not in docs):

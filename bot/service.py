@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot import evidence as ev
 from bot.answer import Answer, Citation, Retrieved
-from bot.answer_type import analyse, has_kind, mentions
+from bot.answer_type import analyse, answer_words, has_kind, mentions
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.followup import rewrite_with_llm, standalone
@@ -183,8 +183,7 @@ class Newsbot:
         if chosen[0].typed and not has_kind(kind, text, query):
             raise Rejected(f"the generated sentence gives no {kind}")
         # The best evidence offers two answers ("X won, beating Y"): choosing between them is not left to the model.
-        words = {w.lower().removesuffix("’s").removesuffix("'s").rstrip(".") for w in re.findall(r"\d[\d,.]*\d|\d|[\w’'.-]+", text)}
-        offered = mentions(kind, chosen[0].text, query)
+        offered, words = mentions(kind, chosen[0].text, query), answer_words(text)
         dropped = sorted(m for m in offered if not set(m.split()) <= words) if len(offered) >= 2 else []
         if dropped:
             raise Rejected(f"the generated sentence leaves out {', '.join(dropped)} from the best evidence")
@@ -220,7 +219,7 @@ class Newsbot:
             answer.note = f"{answer.note} {conflict}" if answer.note else conflict
 
     def _corroborate(self, corpus: Corpus, answer: Answer, cands: list[ev.Evidence], anchor: ev.Evidence, hits) -> None:
-        docs = ev.supporting_docs(cands, anchor, corpus=corpus, doc_ids=[h.doc_id for h in hits], embedder=self.embedder)
+        docs = ev.supporting_docs(cands, anchor, corpus, [h.doc_id for h in hits], self.embedder)
         docs |= {c.doc_id for c in answer.citations}
         docs -= {c.doc_id for c in answer.citations if c.n in answer.disputed} - {anchor.doc_id}  # they tell it otherwise
         for h in hits:  # syndicated copies collapsed at retrieval, and identical texts, count too

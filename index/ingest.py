@@ -11,7 +11,7 @@ from typing import Callable
 from index.article import Article, Rejection, read_paths
 from index.chunking import chunk_article, make_splitter
 from index.config import IndexSettings
-from index.store import Corpus, DocRecord, IndexError_, IndexStore
+from index.store import Corpus, DocRecord, IndexError_, IndexStore, duplicates_map
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +58,7 @@ def apply(corpus: Corpus, articles: list[Article], settings: IndexSettings, embe
     records builds the lookups; each article then costs the same whatever the corpus size."""
     report = IngestReport()
     by_hash = {r.content_hash: d for d, r in corpus.docs.items() if r.duplicate_of is None}
-    dupes: dict[str, list[str]] = {}  # indexed doc_id -> doc_ids recorded as identical copies of it
-    for d, r in corpus.docs.items():
-        if r.duplicate_of:
-            dupes.setdefault(r.duplicate_of, []).append(d)
+    dupes = duplicates_map(corpus.docs)  # kept up to date below, as records change
     to_index: list[Article] = []
     orphans: list[tuple[str, str | None]] = []
     for a in articles:

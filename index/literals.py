@@ -57,7 +57,7 @@ def _acronym(word: str) -> re.Pattern | None:
     """"BLA" also matches "Baloch Liberation Army", "US" matches "United States"."""
     if not (2 <= len(word) <= 6 and word.isalpha() and word.isupper()):
         return None
-    return re.compile(r"\b" + r"[\w’'-]*\s+(?:of\s+|the\s+|and\s+)?".join(re.escape(c) for c in word) + r"[\w’'-]*", re.I if False else 0)
+    return re.compile(r"\b" + r"[\w’'-]*\s+(?:of\s+|the\s+|and\s+)?".join(re.escape(c) for c in word) + r"[\w’'-]*")
 
 
 def _variants(name: str) -> str:

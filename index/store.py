@@ -74,6 +74,15 @@ class DocRecord:
     origin: str = ""
 
 
+def duplicates_map(docs: dict[str, DocRecord]) -> dict[str, list[str]]:
+    """doc_id -> the doc_ids recorded as identical copies of it."""
+    out: dict[str, list[str]] = {}
+    for d, r in docs.items():
+        if r.duplicate_of:
+            out.setdefault(r.duplicate_of, []).append(d)
+    return out
+
+
 @dataclass
 class Corpus:
     """One loaded snapshot: the llama-index VectorStoreIndex plus the manifest and article texts."""
@@ -110,12 +119,9 @@ class Corpus:
         return self._outlets
 
     def duplicates_index(self) -> dict[str, list[str]]:
-        """doc_id -> the doc_ids recorded as identical copies of it; built once per loaded snapshot."""
+        """`duplicates_map` of the docs, built once per loaded snapshot (read-only: ingest builds its own)."""
         if self._dupes is None:
-            self._dupes = {}
-            for d, r in self.docs.items():
-                if r.duplicate_of:
-                    self._dupes.setdefault(r.duplicate_of, []).append(d)
+            self._dupes = duplicates_map(self.docs)
         return self._dupes
 
     def bm25(self):

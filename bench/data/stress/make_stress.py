@@ -245,7 +245,7 @@ for year in range(2014, 2025):
         [
             f"{author} has won the {year} Calloway Prize for Fiction for the novel \u201c{novel}\u201d, the judges announced on {long_date(pub)}.",
             f"The {year} judging panel chose {surname(author)} from a shortlist of {shortlist} books.",
-            f"The Calloway Prize for Fiction carries an award of \u00a350,000 and is given each year to a novel written in English.",
+            "The Calloway Prize for Fiction carries an award of \u00a350,000 and is given each year to a novel written in English.",
         ],
     )
 
