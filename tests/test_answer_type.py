@@ -19,6 +19,7 @@ from bot.answer_type import Asks, analyse, has_kind, states
     ("Who is the prime minister of Pakistan?", Asks("person", role="prime minister")),
     ("Who is Pakistan's deputy interior minister?", Asks("person", role="interior minister")),
     ("Which American diplomat expressed solidarity with Pakistan?", Asks("person")),
+    ("Which of its diplomats expressed solidarity?", Asks("person")),
     ("Which ministry is Randhir Jaiswal the spokesperson for?", Asks("organisation")),
     ("Who is Randhir Jaiswal?", Asks("name")),  # a name, not a role
     ("Who denied involvement?", Asks("name")),  # an event, in the past: any name that did it
@@ -45,6 +46,7 @@ def test_questions_are_analysed(question, asks):
     ("city", "The province of Balochistan borders two countries.", "Which city is the provincial capital?", False),
     ("organisation", "The Baloch Liberation Army claimed responsibility.", "Which group carried out the attacks?", True),
     ("organisation", "The banned BLA claimed responsibility.", "Which group carried out the attacks?", True),
+    ("city", "The banned BLA claimed responsibility.", "Which city was hit?", False),  # not Bla, Mali
     ("organisation", "In a statement circulated online, the group described the attacks.", "Which group carried out the attacks?", False),
     ("person", "With U.S. deputy chief of mission Natalie Baker expressing solidarity.", "Which American diplomat?", True),
     ("person", "The United States reiterated its solidarity with Pakistan.", "Which American diplomat?", False),
@@ -105,8 +107,18 @@ def test_questions_whose_premise_no_article_states_are_refused(newsbot, question
     ("How did the United States react to the attacks?", "condemned"),
     ("How many militants were killed on Friday?", "41"),
     ("How many civilians died?", "31"),  # "31 civilians" over "dozens of civilians ... died"
+    ("Which resources are said to be unequally exploited in Balochistan?", "gas"),  # Snowball: exploited/exploitation
+    ("How was the BLA's statement distributed?", "online"),  # "statement" counts when ranking
     ("How many soldiers were killed?", "17"),  # counted more generally: "17 law enforcement personnel"
 ])
 def test_typed_questions_are_answered_with_the_asked_for_thing(newsbot, question, expected):
     answer = newsbot.ask(question)
     assert not answer.refused and expected in answer.answer.split("\n")[0]
+
+
+def test_quotes_are_whole_sentences_even_where_a_chunk_starts_mid_sentence(newsbot):
+    # The chunk holding "Natalie Baker" starts inside "The United States condemned ..., with U.S. deputy ..."
+    answer = newsbot.ask("Which American diplomat expressed solidarity with Pakistan?")
+    assert "Natalie Baker" in answer.answer.split("\n")[0]
+    for c in answer.citations:
+        assert c.quote in {s.text for s in newsbot.corpus.sentences(c.doc_id)}

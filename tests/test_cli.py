@@ -186,3 +186,11 @@ def test_the_installed_command_indexes_on_first_use_into_the_configured_dir(tmp_
     assert "5 added" in proc.stderr
     assert (index_dir / "CURRENT").exists()
     assert _tree(user_index) == before  # the user's own index was not touched
+
+
+def test_text_output_marks_the_outlet_that_differs_and_says_so(capsys, config, sample_index):
+    code, out, _ = run(capsys, "--config", config, "ask", "How many militants were killed on Saturday?", "--index", sample_index)
+    assert code == 0
+    assert "Outlets differ on the figures" in out
+    [marked] = [line for line in out.splitlines() if line.endswith("[differs]")]
+    assert marked.lstrip().startswith("[")
