@@ -19,7 +19,8 @@ from bot.llm import LLM, LLMError, get_llm
 from bot.prompts import render
 from bot.verify import Rejected, Source, verify
 from index.embedding import get_embedder
-from index.ingest import IngestReport, Progress, ingest
+from index.article import Article
+from index.ingest import IngestReport, Progress, ingest, ingest_articles
 from index.literals import extract
 from index.text import root_tokens
 from index.rerank import get_reranker
@@ -67,6 +68,13 @@ class Newsbot:
     def ingest(self, paths: list[Path], progress: Progress | None = None) -> IngestReport:
         with self._write_lock:
             report = ingest(paths, self.store, self.settings.index, self.embedder, self.dim, progress)
+            self._load()
+        return report
+
+    def ingest_articles(self, articles: list[Article], progress: Progress | None = None) -> IngestReport:
+        """Articles read elsewhere (feeds): same incremental, atomic write as `ingest`."""
+        with self._write_lock:
+            report = ingest_articles(articles, self.store, self.settings.index, self.embedder, self.dim, progress)
             self._load()
         return report
 

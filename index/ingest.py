@@ -131,6 +131,15 @@ def apply(corpus: Corpus, articles: list[Article], settings: IndexSettings, embe
 def ingest(paths: list[Path], store: IndexStore, settings: IndexSettings, embedder, dim: int, progress: Progress | None = None) -> IngestReport:
     """Ingest files/folders into the index at `store`; writes a new snapshot only when something changed."""
     read = read_paths([Path(p) for p in paths], int(settings.max_file_mb * 1e6))
+    report = ingest_articles(read.articles, store, settings, embedder, dim, progress)
+    report.rejected = read.rejected + report.rejected
+    return report
+
+
+def ingest_articles(articles: list[Article], store: IndexStore, settings: IndexSettings, embedder, dim: int,
+                    progress: Progress | None = None) -> IngestReport:
+    """Bring the index at `store` in line with `articles` (already read and cleaned: files, feeds, uploads).
+    An article whose doc_id is indexed with other text replaces it; writes only when something changed."""
     build = {"embed_model": settings.embed_model, "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap}
     with store.lock():
         corpus = store.load(embedder, dim)
@@ -139,8 +148,7 @@ def ingest(paths: list[Path], store: IndexStore, settings: IndexSettings, embedd
             raise IndexError_(f"{store.root}: the index was built with other settings ({changed}); "
                               "ingest into a new --index DIR, or set them back")
         corpus.build = build
-        report = apply(corpus, read.articles, settings, embedder, progress)
-        report.rejected = read.rejected
+        report = apply(corpus, articles, settings, embedder, progress)
         if report.added or report.updated:
             store.commit(corpus)
     return report
