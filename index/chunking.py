@@ -37,3 +37,13 @@ def chunk_article(article: Article, splitter: SentenceSplitter) -> list[TextNode
         chunk.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=article.doc_id)
         nodes.append(chunk)
     return nodes
+
+
+def embedding_text(chunk: TextNode) -> str:
+    """What the dense side embeds for a chunk (the quoted text stays `chunk.get_content()`)."""
+    return chunk.get_content()
+
+
+def keyword_text(chunk: TextNode) -> str:
+    """What the keyword side indexes for a chunk."""
+    return chunk.get_content()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from index.article import Article, Rejection, read_paths
-from index.chunking import chunk_article, make_splitter
+from index.chunking import chunk_article, embedding_text, make_splitter
 from index.config import IndexSettings
 from index.store import Corpus, DocRecord, IndexError_, IndexStore, duplicates_map
 
@@ -109,7 +109,7 @@ def apply(corpus: Corpus, articles: list[Article], settings: IndexSettings, embe
         corpus.docs[a.doc_id].chunk_ids = [c.id_ for c in chunks]
         nodes += chunks
     # Identical chunk texts (syndicated paragraphs) are embedded once.
-    unique = list(dict.fromkeys(n.get_content() for n in nodes))
+    unique = list(dict.fromkeys(embedding_text(n) for n in nodes))
     vectors: dict[str, list[float]] = {}
     started = time.perf_counter()
     batch = settings.embed_batch_size
@@ -120,7 +120,7 @@ def apply(corpus: Corpus, articles: list[Article], settings: IndexSettings, embe
             progress(min(i + batch, len(unique)), len(unique))
     report.embed_seconds = time.perf_counter() - started
     for n in nodes:
-        n.embedding = vectors[n.get_content()]
+        n.embedding = vectors[embedding_text(n)]
     if nodes:
         corpus.index.insert_nodes(nodes)
     report.chunks_embedded = len(unique)
