@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--index", type=Path, metavar="DIR", help="use an existing index")
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
+    mig = sub.add_parser("migrate", help="convert an index of the old snapshot format in place (nothing is re-embedded)",
+                         epilog="example: newsbot migrate --index .newsbot/index")
+    mig.add_argument("--index", type=Path, metavar="DIR", help="index dir (default: index.dir from config)")
+    comp = sub.add_parser("compact", help="merge the index's vector segments into one (after a large ingest)")
+    comp.add_argument("--index", type=Path, metavar="DIR", help="index dir (default: index.dir from config)")
+
     sub.add_parser("telegram", help="run the Telegram bot (telegram: section of the config)")
     sub.add_parser("config", help="print the effective configuration (secrets redacted)")
     return p
@@ -83,9 +89,9 @@ def _progress_ingest(bot, paths: list[Path]):
 
 def _open_bot(settings: Settings, index: Path | None):
     from bot.service import Newsbot
-    from index.store import IndexStore
+    from index.store import open_store
 
-    if index is not None and not IndexStore(index).exists():
+    if index is not None and not open_store(index).exists():
         raise UsageError(f"no index at {index}; build one with: newsbot ingest PATH --index {index}")
     bot = Newsbot(settings, index_dir=index)
     if index is None and not bot.store.exists():
@@ -107,8 +113,28 @@ def _cmd_ingest(settings: Settings, args) -> int:
     for r in report.rejected:
         print(f"rejected {r}", file=sys.stderr)
     rate = report.chunks_embedded / report.embed_seconds if report.embed_seconds else 0
-    print(f"{report.summary()} ({rate:.0f} chunks/s) -> {bot.store.root}")
+    print(f"{report.summary()} ({rate:.0f} chunks/s) -> {bot.store.location}")
     return 1 if report.rejected else 0
+
+
+def _cmd_migrate(settings: Settings, args) -> int:
+    from index.migrate import migrate
+
+    root = args.index or settings.index.dir
+    done = migrate(Path(root))
+    print(f"migrated {done['articles']} articles, {done['chunks']} chunks (vectors reused) -> {root}" + (f"; {done['note']}" if "note" in done else ""))
+    return 0
+
+
+def _cmd_compact(settings: Settings, args) -> int:
+    from index.store import open_store
+
+    store = open_store(args.index or settings.index.dir)
+    if not store.exists():
+        raise UsageError(f"no index at {store.location}")
+    done = store.compact()
+    print(f"compacted {store.location}: {done.get('segments_merged', 0)} segments merged")
+    return 0
 
 
 def format_answer(a) -> str:
@@ -232,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "config":
             print(json.dumps(settings.redacted(), indent=2, default=str))
             return 0
-        handler = {"ingest": _cmd_ingest, "ask": _cmd_ask, "chat": _cmd_chat, "eval": _cmd_eval, "telegram": _cmd_telegram}[args.command]
+        handler = {"ingest": _cmd_ingest, "ask": _cmd_ask, "chat": _cmd_chat, "eval": _cmd_eval, "telegram": _cmd_telegram,
+                   "migrate": _cmd_migrate, "compact": _cmd_compact}[args.command]
         return handler(settings, args)
     except (ConfigError, UsageError) as e:
         print(f"newsbot: error: {e}", file=sys.stderr)

@@ -25,7 +25,7 @@ from index.literals import extract
 from index.text import root_tokens
 from index.rerank import get_reranker
 from index.retrieve import HybridRetriever
-from index.store import Corpus, IndexStore
+from index.store import Corpus, open_store
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
@@ -42,15 +42,23 @@ class CorpusStats:
 
 
 class Newsbot:
-    """Thread-safe: `ask` may run in several threads at once; `ingest` swaps in the new index atomically."""
+    """Thread-safe: `ask` may run in several threads at once; `ingest` swaps in the new index atomically.
 
-    def __init__(self, settings: Settings, index_dir: Path | None = None, llm: LLM | None | str = "config") -> None:
+    Live index: another process may write to the same index at any time. At most every
+    `index.refresh_s` seconds `ask` compares the store's generation with the loaded view's and, when it
+    changed, opens a new view (only segments it does not have yet are opened; the rest are shared).
+    Answers in flight keep the view they started with; `refresh()` can also be called by a timer.
+    """
+
+    def __init__(self, settings: Settings, index_dir: Path | str | None = None, llm: LLM | None | str = "config") -> None:
         self.settings = settings
-        self.store = IndexStore(index_dir or settings.index.dir)
+        self.store = open_store(index_dir or settings.index.dir)
         self.embedder = get_embedder(settings.index.embed_model, settings.index.embed_batch_size)
         self.dim = len(self.embedder.get_query_embedding("dimension probe"))
         self.llm: LLM | None = get_llm(settings.llm) if llm == "config" else llm  # type: ignore[assignment]
         self._write_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        self._checked_at = 0.0
         self._load()
 
     def _load(self) -> None:
@@ -58,6 +66,25 @@ class Newsbot:
         # One tuple, replaced in one assignment: readers never see a half-swapped index.
         reranker = get_reranker(self.settings.retrieval.reranker)
         self._state = (corpus, HybridRetriever(corpus, self.settings.retrieval, self.embedder, reranker))
+        self._checked_at = time.monotonic()
+        # The previous view is not closed here: an answer in flight may still read it; its connections
+        # and segment handles go when the last reference does.
+
+    def refresh(self, force: bool = False) -> bool:
+        """Load the latest committed index if another writer changed it; True when a new view was loaded."""
+        if not force and time.monotonic() - self._checked_at < self.settings.index.refresh_s:
+            return False
+        if not self._refresh_lock.acquire(blocking=False):
+            return False  # another thread is already refreshing; answer from the current view
+        try:
+            self._checked_at = time.monotonic()
+            if self.store.generation() == self.corpus.generation():
+                return False
+            self._load()
+            log.info("index changed on disk: loaded generation %s", self.corpus.generation())
+            return True
+        finally:
+            self._refresh_lock.release()
 
     @property
     def corpus(self) -> Corpus:
@@ -79,21 +106,26 @@ class Newsbot:
         return report
 
     def stats(self) -> CorpusStats:
-        corpus = self.corpus
-        outlets = sorted({r.metadata.get("source") for r in corpus.docs.values() if r.metadata.get("source")})
-        dates = sorted(r.metadata["published_at"] for r in corpus.docs.values() if r.metadata.get("published_at"))
-        return CorpusStats(len(corpus.docs), corpus.chunk_count, outlets, dates[0] if dates else None, dates[-1] if dates else None)
+        self.refresh()
+        s = self.corpus.stats()  # SQL aggregates: no pass over every article in Python
+        return CorpusStats(s.articles, s.chunks, s.outlets, s.first_published, s.last_published)
 
     # ---- answering ----------------------------------------------------------------------------
 
     def ask(self, question: str, conversation: Conversation | None = None, id: str | None = None) -> Answer:
+        self.refresh()
+        state = self._state
+        with state[0].reading():  # one consistent state for the whole answer, whatever writers do meanwhile
+            return self._ask(question, conversation, id, state)
+
+    def _ask(self, question: str, conversation: Conversation | None, id: str | None, state) -> Answer:
         started = time.perf_counter()
         question = " ".join(question.split())[:MAX_QUESTION_CHARS]
         query = None
         if self.settings.answer.llm_rewrites_followups and self.llm and conversation and conversation.turns and question:
             query = rewrite_with_llm(question, conversation, self.llm)
         query = query or standalone(question, conversation)
-        corpus, retriever = self._state
+        corpus, retriever = state
         hits = retriever.search(query) if question else []
         retrieved_at = time.perf_counter()
         answer = Answer(question=question, answer="", refused=False, mode="extractive", id=id,

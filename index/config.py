@@ -23,6 +23,7 @@ class IndexSettings(Strict):
     chunk_overlap: int = Field(32, ge=0)
     vector_store: Literal["faiss"] = "faiss"
     max_file_mb: float = Field(20, gt=0)
+    refresh_s: float = Field(5, ge=0, description="how often a running front-end checks for another process's writes")
 
 
 class RetrievalSettings(Strict):

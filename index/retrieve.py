@@ -1,4 +1,4 @@
-"""Hybrid retrieval: FAISS dense top-k fused with BM25 by reciprocal rank fusion, then literal
+"""Hybrid retrieval: dense top-k (FAISS segments) fused with BM25 keyword hits by reciprocal rank fusion, then literal
 constraints, near-duplicate collapse and outlet diversity.
 
 The fusion is a few lines written here rather than llama-index's QueryFusionRetriever because the
@@ -67,19 +67,14 @@ class HybridRetriever(BaseRetriever):
         return " ".join(str(meta.get(k) or "") for k in ("title", "published_at", "dateline")) + "\n" + self.corpus.texts.get(doc_id, "")
 
     def dense(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
-        if not self.corpus.chunk_count:
-            return []
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
-        result = self.corpus.vector_store.query(VectorStoreQuery(query_embedding=query_vector, similarity_top_k=k))
-        return list(zip(result.ids or [], (float(s) for s in result.similarities or [])))
+        """(chunk_id, cosine) from the store's vector segments (deleted chunks already filtered out)."""
+        return self.corpus.dense(query_vector, k)
 
     def keyword(self, query: str, k: int) -> list[str]:
-        bm25 = self.corpus.bm25()
-        if bm25 is None or not _WORD.search(query):
+        """chunk_ids ranked by BM25 in the store's keyword index (FTS5 in the embedded engine)."""
+        if not _WORD.search(query):
             return []
-        bm25.similarity_top_k = min(k, self.corpus.chunk_count)
-        return [n.node.node_id for n in bm25.retrieve(query) if (n.score or 0) > 0]
+        return self.corpus.keyword(query, k)
 
     def search(self, query: str, top_k: int | None = None) -> list[Hit]:
         s = self.settings
@@ -129,8 +124,7 @@ class HybridRetriever(BaseRetriever):
         candidates[: len(head)] = reranked
 
     def _chunk_vector(self, chunk_id: str) -> list[float]:
-        vs = self.corpus.vector_store
-        return vs._faiss_index.reconstruct(vs._node_id_to_faiss_id_map[chunk_id]).tolist()
+        return self.corpus.chunk_vector(chunk_id)
 
     def _select(self, candidates: list[Hit], top_k: int) -> list[Hit]:
         """Greedy pick: collapse syndicated copies into one hit, and make a further chunk of an already

@@ -184,7 +184,7 @@ def test_the_installed_command_indexes_on_first_use_into_the_configured_dir(tmp_
     assert obj["refused"] is False and "India" in obj["answer"]
     assert f"indexing the bundled corpus {REPO / 'corpus'} into {index_dir}" in proc.stderr
     assert "5 added" in proc.stderr
-    assert (index_dir / "CURRENT").exists()
+    assert (index_dir / "store.sqlite").exists()
     assert _tree(user_index) == before  # the user's own index was not touched
 
 

@@ -1,6 +1,7 @@
-"""Ingestion: every input format, incremental updates, duplicates, bad input, and atomic snapshots.
+"""Ingestion: every input format, incremental updates, duplicates, bad input, and atomic commits.
 
-Real parts throughout: the bundled embedder, FAISS and BM25 through llama-index, on indexes in tmp_path.
+Real parts throughout: the bundled embedder, the embedded store (SQLite + FAISS segments + FTS5), on
+indexes in tmp_path.
 A spy on the embedder records every text embedded, so "nothing re-embedded" is observed, not inferred.
 """
 
@@ -21,7 +22,7 @@ from index.chunking import chunk_article, make_splitter
 from index.config import IndexSettings, RetrievalSettings
 from index.ingest import ingest
 from index.retrieve import HybridRetriever
-from index.store import Corpus, IndexStore
+from index.store import Corpus, IndexStore  # IndexStore: the embedded engine (index/embedded.py)
 
 FERRY = ("The harbour authority of Port Velmar approved a new ferry terminal on Tuesday after a two-year review. "
          "The terminal will cost 40 million euros and is due to open in 2027, officials said.")
@@ -90,11 +91,13 @@ def load(store: IndexStore, embedder) -> Corpus:
 
 
 def assert_consistent(corpus: Corpus) -> None:
-    """FAISS, the docstore and the manifest agree, and every chunk indexes its article's text."""
+    """Vectors, chunks and the manifest agree, and every chunk indexes its article's text."""
     chunk_ids = {c for r in corpus.docs.values() for c in r.chunk_ids}
-    assert corpus.vector_store._faiss_index.ntotal == len(chunk_ids) == corpus.chunk_count
-    assert set(corpus.vector_store._node_id_to_faiss_id_map) == chunk_ids
-    assert set(corpus.index.docstore.docs) == chunk_ids
+    assert len(chunk_ids) == corpus.chunk_count
+    live_vectors = sum(i.ntotal for _, i in corpus._segments)
+    assert live_vectors >= len(chunk_ids)  # deleted chunks' vectors stay as tombstones until a merge
+    for cid in chunk_ids:
+        assert len(corpus.chunk_vector(cid)) == DIM
     for doc_id, rec in corpus.docs.items():
         assert (doc_id in corpus.texts) == (rec.duplicate_of is None)
         for cid in rec.chunk_ids:
@@ -191,20 +194,20 @@ def test_doc_ids_are_stable_across_moves_and_jsonl_line_order(tmp_path, run_inge
 # --- incremental updates ---------------------------------------------------------------------------
 
 
-def test_reingesting_unchanged_input_embeds_nothing_and_writes_no_snapshot(tmp_path, run_ingest, store, embedded):
+def test_reingesting_unchanged_input_embeds_nothing_and_commits_nothing(tmp_path, run_ingest, store, embedded):
     write(tmp_path / "in/ferry.txt", FERRY)
     write(tmp_path / "in/moose.txt", MOOSE)
     run_ingest(tmp_path / "in")
-    snapshot = store.current_path
-    files = sorted(p.name for p in store.root.iterdir())
+    generation = store.generation()
+    segments = sorted(p.name for p in store.seg_dir.iterdir())
     embedded.clear()
 
     report = run_ingest(tmp_path / "in")
 
     assert (report.added, report.updated, report.unchanged, report.chunks_embedded) == (0, 0, 2, 0)
     assert embedded == []
-    assert store.current_path == snapshot
-    assert sorted(p.name for p in store.root.iterdir()) == files
+    assert store.generation() == generation
+    assert sorted(p.name for p in store.seg_dir.iterdir()) == segments
 
 
 def test_a_changed_article_replaces_its_old_chunks(tmp_path, run_ingest, store, embedder, embedded):
@@ -227,7 +230,7 @@ def test_a_changed_article_replaces_its_old_chunks(tmp_path, run_ingest, store, 
     assert after.texts["report"] == new
     assert len(after.docs["report"].chunk_ids) == len(chunk_article(_article("report", new), make_splitter(48, 8)))
     assert after.chunk_count == len(after.docs["report"].chunk_ids) + len(after.docs["moose"].chunk_ids)
-    everything = " ".join(n.get_content() for n in after.index.docstore.docs.values())
+    everything = " ".join(after.node(c).get_content() for r in after.docs.values() for c in r.chunk_ids)
     assert "witness number 5" not in everything
 
     hits = HybridRetriever(after, RetrievalSettings(), embedder).search("Item 5 of the harbour inquiry: witness number 5 described event 35")
@@ -244,7 +247,9 @@ def _article(doc_id: str, text: str):
 def test_new_articles_do_not_reembed_old_ones(tmp_path, run_ingest, store, embedder, embedded):
     write(tmp_path / "in/ferry.txt", FERRY)
     run_ingest(tmp_path / "in")
-    first = store.current_path
+    generation = store.generation()
+    [first] = store.seg_dir.iterdir()
+    first_stat = first.stat()
     embedded.clear()
 
     write(tmp_path / "in/moose.txt", MOOSE)
@@ -252,9 +257,10 @@ def test_new_articles_do_not_reembed_old_ones(tmp_path, run_ingest, store, embed
 
     assert (report.added, report.unchanged, report.chunks_embedded) == (1, 1, 1)
     assert embedded == [MOOSE]
-    assert store.current_path != first
-    # The superseded snapshot stays one round (a reader may have just read CURRENT), no longer.
-    assert sorted(p.name for p in store.root.glob("snap-*")) == sorted([first.name, store.current_path.name])
+    assert store.generation() == generation + 1
+    # The add wrote one small new segment; the existing one was not rewritten.
+    assert len(list(store.seg_dir.iterdir())) == 2
+    assert (first.stat().st_ino, first.stat().st_mtime_ns) == (first_stat.st_ino, first_stat.st_mtime_ns)
     corpus = load(store, embedder)
     assert_consistent(corpus)
     assert set(corpus.docs) == {"ferry", "moose"}
@@ -431,7 +437,7 @@ def test_clean_ingest_exits_0_and_usage_errors_exit_2(tmp_path, capsys):
     assert "PATH" in capsys.readouterr().err
 
 
-# --- atomic snapshots ------------------------------------------------------------------------------
+# --- atomic commits -------------------------------------------------------------------------------
 
 
 def _index_with_sample(tmp_path: Path, sample_index: Path) -> Path:
@@ -453,22 +459,23 @@ def _answers_from_the_sample(index_dir: Path) -> None:
 
 
 def test_a_crash_mid_commit_leaves_the_previous_index_live(tmp_path, sample_index, embedder, monkeypatch):
+    from index import segments
+
     index_dir = _index_with_sample(tmp_path, sample_index)
     store = IndexStore(index_dir)
-    live = store.current_path
+    generation = store.generation()
+    files = sorted(p.name for p in store.seg_dir.iterdir())
 
-    class CrashingBM25:  # persisting the keyword index is the step after FAISS and the docstore are written
-        def persist(self, path, **kw):
-            Path(path).mkdir()
-            (Path(path) / "half-written").write_text("x")
-            raise OSError("No space left on device")
+    def crashing_write(index, path):  # the segment file is half written when the disk fills up
+        Path(str(path) + ".tmp").write_bytes(b"half")
+        raise OSError("No space left on device")
 
     with monkeypatch.context() as m, pytest.raises(OSError, match="No space left"):
-        m.setattr(Corpus, "bm25", lambda self: CrashingBM25())
+        m.setattr(segments, "write", crashing_write)
         ingest([write(tmp_path / "moose.txt", MOOSE)], store, IndexSettings(), embedder, DIM)
 
-    assert store.current_path == live
-    assert not list(index_dir.glob("*.partial"))
+    assert store.generation() == generation
+    assert sorted(p.name for p in store.seg_dir.iterdir()) == files  # the failed write cleaned up after itself
     _answers_from_the_sample(index_dir)
     assert "moose" not in load(store, embedder).docs
 
@@ -476,16 +483,16 @@ def test_a_crash_mid_commit_leaves_the_previous_index_live(tmp_path, sample_inde
 _KILLED_MID_COMMIT = """
 import sys, time
 from pathlib import Path
-from llama_index.core import StorageContext
+from index import segments
 
-persist = StorageContext.persist
+write = segments.write
 
-def persist_then_hang(self, persist_dir=None, *a, **kw):
-    persist(self, persist_dir, *a, **kw)
-    Path(sys.argv[3]).write_text(str(persist_dir))  # FAISS and docstore are on disk; the snapshot is not live
+def write_then_hang(index, path):
+    write(index, path)
+    Path(sys.argv[3]).write_text(str(path))  # the segment file is on disk; the SQLite commit has not happened
     time.sleep(600)
 
-StorageContext.persist = persist_then_hang
+segments.write = write_then_hang
 from bot.cli import main
 sys.exit(main(["--config", sys.argv[1], "ingest", sys.argv[2]]))
 """
@@ -493,7 +500,7 @@ sys.exit(main(["--config", sys.argv[1], "ingest", sys.argv[2]]))
 
 def test_a_kill_mid_commit_leaves_the_previous_index_live(tmp_path, sample_index, embedder):
     index_dir = _index_with_sample(tmp_path, sample_index)
-    live = IndexStore(index_dir).current_path
+    generation = IndexStore(index_dir).generation()
     config = write_config(tmp_path / "config.yaml", index_dir)
     marker = tmp_path / "persisted"
     proc = subprocess.Popen([sys.executable, "-c", _KILLED_MID_COMMIT, str(config), str(write(tmp_path / "moose.txt", MOOSE)), str(marker)],
@@ -510,17 +517,22 @@ def test_a_kill_mid_commit_leaves_the_previous_index_live(tmp_path, sample_index
         proc.wait(30)
         proc.stdout.close()
 
-    assert half_written.name.endswith(".partial") and (half_written / "docstore.json").exists()
+    assert half_written.exists()  # an unregistered segment: written, never committed
+    debris = half_written.stat().st_ino
     store = IndexStore(index_dir)
-    assert store.current_path == live  # not the half-written one
+    assert store.generation() == generation
     _answers_from_the_sample(index_dir)
+    assert "moose" not in load(store, embedder).docs
 
     # The next ingest succeeds and sweeps the debris away.
     report = ingest([tmp_path / "moose.txt"], store, IndexSettings(), embedder, DIM)
     assert report.added == 1
-    assert not half_written.exists()
-    # The debris is gone; what is left is the new snapshot and the one it replaced.
-    assert sorted(p.name for p in index_dir.iterdir() if p.name.startswith("snap-")) == sorted([live.name, store.current_path.name])
+    assert not half_written.exists() or half_written.stat().st_ino != debris  # deleted (its name may be reused)
+    corpus = load(store, embedder)
+    assert_consistent(corpus)
+    assert "moose" in corpus.docs
+    registered = {f for (f,) in corpus._con().execute("SELECT file FROM segments")}
+    assert {p.name for p in store.seg_dir.iterdir()} == registered
 
 
 def test_ingesting_with_other_chunking_is_refused_and_the_index_kept(tmp_path, embedder):
@@ -531,8 +543,8 @@ def test_ingesting_with_other_chunking_is_refused_and_the_index_kept(tmp_path, e
     write(tmp_path / "in/ferry.txt", FERRY)
     store = IndexStore(tmp_path / "idx")
     ingest([tmp_path / "in"], store, IndexSettings(), embedder, DIM)
-    live = store.current_path
+    live = store.generation()
     write(tmp_path / "in/moose.txt", MOOSE)
     with pytest.raises(IndexError_, match=r"chunk_size 128 -> 64"):
         ingest([tmp_path / "in"], store, IndexSettings(chunk_size=64), embedder, DIM)
-    assert store.current_path == live and set(store.load(embedder, DIM).docs) == {"ferry"}
+    assert store.generation() == live and set(store.load(embedder, DIM).docs) == {"ferry"}

@@ -1,0 +1,243 @@
+"""The storage contract (index/store.py), run against every engine.
+
+Each engine is a `backend` param giving fresh locations; the same tests must pass on all of them. Only
+the embedded engine ("faiss": SQLite + FAISS segments + FTS5) exists so far; a PostgreSQL engine adds a
+"pg" param whose fixture yields `postgresql://` URLs of a real server started for the tests.
+Real parts throughout: the bundled embedder, real FAISS/SQLite, real processes for concurrent writers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import DIM, REPO, make_settings
+from index.article import Article
+from index.config import IndexSettings
+from index.ingest import ingest_articles
+from index.store import Corpus, IndexError_, Store, open_store
+
+FERRY = ("The harbour authority of Port Velmar approved a new ferry terminal on Tuesday after a two-year review. "
+         "The terminal will cost 40 million euros and is due to open in 2027, officials said.")
+MOOSE = "A rare white moose was photographed near the lake shore by a hiker from Tarsk, wildlife officials confirmed on Monday."
+SPIRE = ("Lightning struck the cathedral spire in Morvane on Friday night, causing a small fire that firefighters "
+         "put out within an hour. Nobody was hurt, the fire brigade said.")
+VOLCANO = ("The Kirrin volcano erupted on Sunday morning, sending an ash cloud nine kilometres high; "
+           "flights at Ostmark airport were cancelled for two days, the aviation authority said.")
+
+_counter = itertools.count()
+
+
+@pytest.fixture(params=["faiss"])
+def backend(request, tmp_path: Path):
+    """A factory of fresh, empty locations for one engine."""
+    if request.param == "faiss":
+        return lambda: str(tmp_path / f"idx{next(_counter)}")
+    raise AssertionError(request.param)
+
+
+def art(doc_id: str, text: str, **meta) -> Article:
+    return Article(doc_id=doc_id, text=text, origin=f"test:{doc_id}", **meta)
+
+
+def run(location: str, embedder, *articles: Article, **settings):
+    return ingest_articles(list(articles), open_store(location), IndexSettings(**settings), embedder, DIM)
+
+
+def view(location: str, embedder) -> Corpus:
+    return open_store(location).load(embedder, DIM)
+
+
+def check_consistent(corpus: Corpus) -> None:
+    """Records, texts, chunks and vectors agree; every chunk is its article's text at its offsets."""
+    n = 0
+    for doc_id, rec in corpus.docs.items():
+        assert (doc_id in corpus.texts) == (rec.duplicate_of is None)
+        for cid in rec.chunk_ids:
+            node = corpus.node(cid)
+            assert node.metadata["doc_id"] == doc_id
+            assert corpus.texts[doc_id][node.start_char_idx : node.end_char_idx] == node.get_content()
+            assert len(corpus.chunk_vector(cid)) == DIM
+            n += 1
+    assert n == corpus.chunk_count
+
+
+def test_ingest_then_read_dense_keyword_and_nodes(backend, embedder):
+    loc = backend()
+    store = open_store(loc)
+    assert isinstance(store, Store) and not store.exists() and store.generation() == 0
+    report = run(loc, embedder, art("ferry", FERRY, title="Terminal", source="Velmar Post", published_at="2025-02-01"),
+                 art("moose", MOOSE, source="Tarsk Times"), art("spire", SPIRE))
+    assert (report.added, report.chunks_total) == (3, 3)
+    assert store.exists() and store.generation() > 0
+
+    corpus = view(loc, embedder)
+    check_consistent(corpus)
+    assert set(corpus.docs) == {"ferry", "moose", "spire"} and len(corpus.docs) == 3
+    assert corpus.docs["ferry"].metadata["title"] == "Terminal" and corpus.texts["ferry"] == FERRY
+    assert corpus.outlet_count() == 3  # two named outlets + one article without one
+    stats = corpus.stats()
+    assert (stats.articles, stats.chunks, stats.outlets) == (3, 3, ["Tarsk Times", "Velmar Post"])
+    assert stats.first_published == stats.last_published == "2025-02-01"
+
+    q = embedder.get_query_embedding("white moose seen by a hiker")
+    dense = corpus.dense(q, 2)
+    assert [c for c, _ in dense][0] == "moose#0" and dense[0][1] > dense[1][1]
+    assert corpus.keyword("Which moose did the hiker photograph?", 5)[0] == "moose#0"
+    assert corpus.keyword("volcano", 5) == []
+    assert "missing" not in corpus.docs and "missing" not in corpus.texts
+    with pytest.raises(KeyError):
+        corpus.node("missing#0")
+
+
+def test_keyword_search_takes_any_user_text(backend, embedder):
+    loc = backend()
+    run(loc, embedder, art("ferry", FERRY), art("spire", SPIRE))
+    corpus = view(loc, embedder)
+    for q in ['"ferry', "ferry AND", "NEAR(ferry spire)", "fer*", "body:ferry", "ferry OR OR", "-ferry ^spire", "(((", "'", "ferry's \"terminal\"",
+              "", "the of and", "Ferry-terminal!? 40%"]:
+        hits = corpus.keyword(q, 5)
+        assert isinstance(hits, list)
+    assert corpus.keyword('ferry AND "terminal', 5)[0] == "ferry#0"
+
+
+def test_update_replaces_chunks_everywhere(backend, embedder):
+    loc = backend()
+    old = " ".join(f"Item {i} of the harbour inquiry: witness number {i} described event {i * 7} in detail." for i in range(12))
+    run(loc, embedder, art("report", old), art("moose", MOOSE), chunk_size=48, chunk_overlap=8)
+    before = view(loc, embedder)
+    assert len(before.docs["report"].chunk_ids) > 3
+    gen = open_store(loc).generation()
+
+    new = "The harbour inquiry was closed on Wednesday without hearing any witnesses, the chairman said."
+    report = run(loc, embedder, art("report", new), art("moose", MOOSE), chunk_size=48, chunk_overlap=8)
+    assert (report.updated, report.unchanged, report.chunks_embedded) == (1, 1, 1)
+    assert open_store(loc).generation() != gen
+
+    after = view(loc, embedder)
+    check_consistent(after)
+    assert after.texts["report"] == new and after.docs["report"].chunk_ids == ["report#0"]
+    assert after.chunk_count == 2
+    dense = after.dense(embedder.get_query_embedding("witness number 5 described event 35"), 10)
+    assert {c for c, _ in dense} == {"report#0", "moose#0"}  # old vectors are gone (tombstoned), not returned
+    assert after.keyword("witness number 5 described event 35", 10) == ["report#0"]
+    assert after.node("report#0").get_content() == new
+
+
+def test_unchanged_input_commits_nothing(backend, embedder):
+    loc = backend()
+    run(loc, embedder, art("ferry", FERRY))
+    gen = open_store(loc).generation()
+    report = run(loc, embedder, art("ferry", FERRY))
+    assert (report.unchanged, report.chunks_embedded) == (1, 0)
+    assert open_store(loc).generation() == gen
+
+
+def test_identical_text_is_recorded_not_embedded(backend, embedder):
+    loc = backend()
+    report = run(loc, embedder, art("wire", SPIRE, source="Wire"), art("copy", SPIRE, source="Paper"))
+    assert (report.added, report.duplicates, report.chunks_embedded) == (2, 1, 1)
+    corpus = view(loc, embedder)
+    check_consistent(corpus)
+    assert corpus.docs["copy"].duplicate_of == "wire" and corpus.docs["copy"].chunk_ids == []
+    assert "copy" not in corpus.texts
+    assert corpus.duplicates_index().get("wire") == ["copy"] and corpus.duplicates_index().get("copy") is None
+
+    # The original changes: its copy becomes the indexed holder of the old text.
+    run(loc, embedder, art("wire", SPIRE + " Updated later.", source="Wire"))
+    corpus = view(loc, embedder)
+    check_consistent(corpus)
+    assert corpus.docs["copy"].duplicate_of is None and corpus.texts["copy"] == SPIRE and corpus.docs["copy"].chunk_ids
+    assert dict(corpus.duplicates_index()) == {}
+
+
+def test_delete_removes_an_article_everywhere(backend, embedder):
+    loc = backend()
+    run(loc, embedder, art("ferry", FERRY), art("moose", MOOSE))
+    store = open_store(loc)
+    with store.writer(DIM) as w:
+        w.delete("moose")
+    corpus = view(loc, embedder)
+    check_consistent(corpus)
+    assert set(corpus.docs) == {"ferry"}
+    assert [c for c, _ in corpus.dense(embedder.get_query_embedding("white moose"), 5)] == ["ferry#0"]
+    assert corpus.keyword("moose hiker", 5) == []
+    with pytest.raises(KeyError):
+        corpus.node("moose#0")
+
+
+def test_a_failed_write_changes_nothing(backend, embedder):
+    loc = backend()
+    run(loc, embedder, art("ferry", FERRY))
+    store = open_store(loc)
+    gen = store.generation()
+    with pytest.raises(RuntimeError):
+        with store.writer(DIM) as w:
+            w.delete("ferry")
+            raise RuntimeError("crash mid-write")
+    assert store.generation() == gen and set(view(loc, embedder).docs) == {"ferry"}
+
+
+def test_other_embedding_settings_are_refused(backend, embedder):
+    loc = backend()
+    run(loc, embedder, art("ferry", FERRY))
+    with pytest.raises(IndexError_, match="chunk_size 128 -> 64"):
+        run(loc, embedder, art("moose", MOOSE), chunk_size=64)
+
+
+def test_ask_cites_verbatim_and_refuses_off_corpus(backend, embedder):
+    from bot.service import Newsbot
+
+    loc = backend()
+    run(loc, embedder, art("ferry", FERRY, title="Terminal approved", source="Velmar Post"), art("moose", MOOSE), art("spire", SPIRE),
+        art("volcano", VOLCANO, source="Ostmark Radio"))
+    bot = Newsbot(make_settings(Path("unused")), index_dir=loc, llm=None)
+    answer = bot.ask("What did the harbour authority of Port Velmar approve?")
+    assert not answer.refused and answer.citations
+    assert answer.citations[0].doc_id == "ferry" and "ferry terminal" in answer.answer
+    for c in answer.citations:
+        assert c.quote in bot.corpus.texts[c.doc_id]
+    assert answer.citations[0].source == "Velmar Post" and answer.citations[0].title == "Terminal approved"
+
+    refused = bot.ask("Who won the 1998 chess olympiad in Elista?")
+    assert refused.refused and not refused.citations
+    stats = bot.stats()
+    assert (stats.articles, stats.chunks) == (4, 4)
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {repo!r})
+    from index.article import Article
+    from index.config import IndexSettings
+    from index.embedding import get_embedder
+    from index.ingest import ingest_articles
+    from index.store import open_store
+    loc, prefix = sys.argv[1], sys.argv[2]
+    embedder = get_embedder("bundled:all-MiniLM-L6-v2", 32)
+    arts = [Article(doc_id=f"{{prefix}}-{{i}}", text=f"Report {{i}} from the {{prefix}} desk: the council of {{prefix}}ville voted {{i}} times on budget item {{i * 3}}.",
+                    origin=prefix) for i in range(20)]
+    for a in arts:  # one transaction per article, so the two writers interleave
+        ingest_articles([a], open_store(loc), IndexSettings(), embedder, {dim})
+    print("done")
+""")
+
+
+def test_concurrent_writers_in_two_processes_both_land(backend, embedder, tmp_path):
+    loc = backend()
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER.format(repo=str(REPO), dim=DIM))
+    procs = [subprocess.Popen([sys.executable, str(script), loc, name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for name in ("north", "south")]
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0 and "done" in out, err[-2000:]
+    corpus = view(loc, embedder)
+    check_consistent(corpus)
+    assert set(corpus.docs) == {f"{n}-{i}" for n in ("north", "south") for i in range(20)}
+    assert corpus.keyword("southville budget item 27", 3)[0] == "south-9#0"
