@@ -328,8 +328,12 @@ class EmbeddedWriter(Writer):
         return self.con.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
     def finish(self) -> None:
-        """End of a large write: fold everything into as few segments as the tiers allow."""
+        """End of a write: a bulk load (more vectors than a write merges automatically) is merged with
+        everything else into one segment, as `newsbot compact` would; small writes only flush."""
+        big = self._pending_count >= seg.AUTO_MERGE_MAX
         self._flush()
+        if big:
+            self._merge([sid for sid, _ in self._segment_sizes()])
 
     # ---- segments -----------------------------------------------------------------------------
 
@@ -584,8 +588,9 @@ class EmbeddedCorpus(Corpus):
         match = kw.build_query(con, query, "fts_vocab")
         if not match:
             return []
-        rows = con.execute("SELECT c.chunk_id FROM fts JOIN chunks c ON c.id = fts.rowid WHERE fts MATCH ? ORDER BY fts.rank LIMIT ?",
-                           (match, k)).fetchall()
+        # Rank inside FTS5 first (bm25 over the matches, top k), then map those few rowids to chunks.
+        rows = con.execute("SELECT c.chunk_id FROM (SELECT rowid, rank FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT ?) f"
+                           " JOIN chunks c ON c.id = f.rowid ORDER BY f.rank", (match, k)).fetchall()
         return [r[0] for r in rows]
 
     def chunk_vector(self, chunk_id: str) -> list[float]:

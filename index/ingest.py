@@ -132,6 +132,7 @@ def ingest_articles(articles: list[Article], store: Store, settings: IndexSettin
         report = apply(w, articles, settings, embedder, progress)
         if report.added or report.updated:
             w.build = build
+            w.finish()
         else:
             w.changed = False  # nothing to commit: the index (and its generation) stay as they were
     return report

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 MERGE_FACTOR = 8  # this many segments of one tier are merged into one of the next tier
+AUTO_MERGE_MAX = 50_000  # a write merges automatically only up to this many vectors (~0.5 s); bigger
+# merges wait for `newsbot compact` or the end of a bulk ingest, so adding one article stays cheap
 IVF_MIN = 200_000  # segments this big are IVF-Flat; smaller ones exact flat
 IVF_NPROBE = 48  # lists probed per query (tuned by bench/scale.py for recall@10 >= 0.95)
 IVF_TRAIN = 60_000  # vectors sampled to train the coarse quantiser
@@ -100,6 +102,11 @@ def search(index, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 def reconstruct(index, positions: list[int]) -> np.ndarray:
     if not positions:
         return np.empty((0, index.d), dtype="float32")
+    if len(positions) > 64:  # one bulk copy beats a Python call per vector
+        try:
+            return np.ascontiguousarray(index.reconstruct_n(0, index.ntotal)[np.asarray(positions)], dtype="float32")
+        except RuntimeError:
+            pass
     return np.vstack([index.reconstruct(int(p)) for p in positions]).astype("float32")
 
 
@@ -110,7 +117,8 @@ def tier(count: int) -> int:
 def plan_merges(segments: list[tuple[int, int]]) -> list[list[int]]:
     """Given (segment_id, live vectors), the groups to merge: every tier holding MERGE_FACTOR or more
     segments is merged into one (the result may cascade into the next tier on a later write)."""
-    by_tier: dict[int, list[int]] = {}
+    by_tier: dict[int, list[tuple[int, int]]] = {}
     for sid, count in segments:
-        by_tier.setdefault(tier(count), []).append(sid)
-    return [ids for ids in by_tier.values() if len(ids) >= MERGE_FACTOR]
+        by_tier.setdefault(tier(count), []).append((sid, count))
+    return [[sid for sid, _ in group] for group in by_tier.values()
+            if len(group) >= MERGE_FACTOR and sum(c for _, c in group) <= AUTO_MERGE_MAX]
