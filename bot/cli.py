@@ -232,8 +232,14 @@ def _cmd_watch(settings: Settings, args) -> int:
     from bot.service import Newsbot
     from index.feeds import FeedFollower
 
-    bot = Newsbot(settings, index_dir=args.index, llm=None)
-    follower = FeedFollower(settings.feeds, args.index or settings.index.dir, bot.ingest_articles)
+    bots: list[Newsbot] = []
+
+    def ingest(articles):
+        if not bots:  # loaded on the first new entry: a poll that finds nothing new costs no model load
+            bots.append(Newsbot(settings, index_dir=args.index, llm=None))
+        return bots[0].ingest_articles(articles)
+
+    follower = FeedFollower(settings.feeds, args.index or settings.index.dir, ingest)
 
     def show(report) -> None:
         stamp = "" if args.once else time.strftime("%Y-%m-%dT%H:%M:%S ")
