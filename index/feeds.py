@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 STATE_FILE = "feeds.json"
 STATE_VERSION = 1
 ENTRIES_KEPT = 2000  # per feed; enough to remember every entry a feed still lists
+MAX_ATTEMPTS = 3  # polls that try an unreadable entry (a PDF, a dead link) before it is left alone
 
 
 @dataclass
@@ -259,6 +260,7 @@ class FeedFollower:
                 candidates = self._new_entries(feeds, state, report)
                 read = list(pool.map(self._read_entry, candidates))
             done: list[tuple[_Candidate, Article]] = []
+            unreadable: list[tuple[_Candidate, Failure]] = []
             entry_failures: dict[str, int] = {}
             for cand, (article, failure) in zip(candidates, read):
                 if failure:
@@ -266,8 +268,11 @@ class FeedFollower:
                     entry_failures[cand.feed_url] = entry_failures.get(cand.feed_url, 0) + 1
                 if article:
                     done.append((cand, article))
+                elif failure:
+                    unreadable.append((cand, failure))
             report.articles = [a for _, a in done]
             accepted = self._ingest(report)
+            self._give_up(state, unreadable)
             self._record(state, report, feeds, candidates, done, accepted, entry_failures)
             state.save()
             self._set_health(state)
@@ -389,6 +394,22 @@ class FeedFollower:
         report.ingest_summary = result.summary() if hasattr(result, "summary") else None
         return {a.doc_id for a in report.articles if a.origin not in rejected}
 
+    def _give_up(self, state: FeedState, unreadable: list[tuple[_Candidate, Failure]]) -> None:
+        """An entry that yields no article is tried again on the next polls, MAX_ATTEMPTS in all (unless it
+        changes); then it is recorded as read, so that its page stops being fetched and its feed's
+        conditional GET resumes."""
+        for cand, failure in unreadable:
+            st = state.feed(cand.feed_url)
+            tries = st.setdefault("failing", {})
+            prev = tries.get(cand.key) or {}
+            attempts = prev.get("attempts", 0) + 1 if prev.get("hash") == cand.fingerprint else 1
+            if attempts >= MAX_ATTEMPTS:
+                tries.pop(cand.key, None)
+                st["entries"][cand.key] = {"hash": cand.fingerprint, "doc_id": None, "read": _now(), "gave_up": failure.reason}
+                failure.reason += f"; gave up after {attempts} attempts"
+            else:
+                tries[cand.key] = {"hash": cand.fingerprint, "attempts": attempts}
+
     def _record(self, state: FeedState, report: PollReport, feeds: list["_FeedRead"], candidates: list[_Candidate],
                 done: list[tuple[_Candidate, Article]], accepted: set[str], entry_failures: dict[str, int]) -> None:
         """Remember what was read. A feed whose entries were not all ingested keeps its old validators, so
@@ -400,11 +421,14 @@ class FeedFollower:
             st = state.feed(cand.feed_url)
             st["entries"].pop(cand.key, None)  # re-inserted last: the oldest are pruned first
             st["entries"][cand.key] = {"hash": cand.fingerprint, "doc_id": cand.doc_id, "read": now}
+            st.get("failing", {}).pop(cand.key, None)
             st["ingested"] = st.get("ingested", 0) + 1
             report.new += not cand.known
             report.updated += cand.known
-        ingested = {c.key for c, a in done if a.doc_id in accepted}
-        incomplete = {c.feed_url for c in candidates if c.key not in ingested}
+        settled = {c.key for c, a in done if a.doc_id in accepted}
+        settled |= {c.key for c in candidates if c.key in state.feed(c.feed_url)["entries"]
+                    and state.feed(c.feed_url)["entries"][c.key]["hash"] == c.fingerprint}  # incl. given up
+        incomplete = {c.feed_url for c in candidates if c.key not in settled}
         for f in feeds:
             st = state.feed(f.url)
             st["last_poll"] = now
@@ -419,6 +443,9 @@ class FeedFollower:
             entries = st["entries"]
             for key in list(entries)[: max(0, len(entries) - ENTRIES_KEPT)]:
                 del entries[key]
+            failing = st.get("failing", {})
+            for key in list(failing)[: max(0, len(failing) - ENTRIES_KEPT)]:
+                del failing[key]
 
     def _read_health(self, state: FeedState) -> list[FeedHealth]:
         out = []

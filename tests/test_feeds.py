@@ -209,6 +209,15 @@ def test_watch_once_ingests_every_feed_kind_and_reports_each_failure(site, tmp_p
     assert "if-none-match" not in site.hits("/odd.xml")[-1].headers
     assert all(r.headers.get("user-agent", "").startswith("newsbot/") for r in site.requests)
 
+    # An unreadable entry is tried on three polls in all, then left alone; its feed is then asked conditionally.
+    code, lines, err = watch(capsys, config)
+    assert lines[0] == "6 feeds, 0 new, 0 updated, 4 failed" and "odd/huge.html: over the 0.1 MB limit (stopped " \
+        "reading); the feed has no text for it either; gave up after 3 attempts" in "\n".join(lines), lines
+    huge = len(site.hits("/odd/huge.html"))
+    code, lines, err = watch(capsys, config)
+    assert lines[0] == "6 feeds, 0 new, 0 updated, 2 failed", lines
+    assert len(site.hits("/odd/huge.html")) == huge and site.hits("/odd.xml")[-1].status == 304
+
 
 def test_an_updated_entry_replaces_its_old_text_and_unchanged_pages_are_not_fetched_again(site, tmp_path, capsys):
     u = site.url
