@@ -266,3 +266,35 @@ def test_a_bad_feed_url_in_the_config_is_named(tmp_path, capsys):
     code = main(["--config", str(config), "watch", "--once"])
     _, err = capsys.readouterr()
     assert code == 2 and "feeds.urls" in err and "not an http(s) URL" in err and len(err.strip().splitlines()) == 1
+
+
+def test_watch_polls_every_interval_and_stops_cleanly_on_sigterm(site, tmp_path):
+    import os
+    import signal
+    import subprocess
+
+    from conftest import REPO
+
+    site.put("/odd/report.pdf", b"%PDF-1.4", content_type="application/pdf")
+    feed = site.put("/odd.xml", rss("Odd Feed", [{"title": "A PDF", "link": site.url("/odd/report.pdf"),
+                                                  "date": "Fri, 21 Nov 2026 11:00:00 GMT"}]),
+                    content_type="application/rss+xml", etag=True)
+    config = watch_config(tmp_path, [feed], interval_s=0.3)
+    proc = subprocess.Popen([str(REPO / ".venv/bin/newsbot"), "--config", str(config), "watch"], cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while len(site.hits("/odd.xml")) < 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(site.hits("/odd.xml")) >= 4
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    lines = out.splitlines()
+    pdf = f"{site.url('/odd/report.pdf')}: not an HTML page (application/pdf); the feed has no text for it either"
+    assert [l[20:] for l in lines[0:6:2]] == ["1 feeds, 0 new, 0 updated, 1 failed"] * 3, lines
+    assert lines[1:6:2] == [pdf, pdf, pdf + "; gave up after 3 attempts"], lines
+    assert lines[6:] and all(l[20:] == "1 feeds, 0 new, 0 updated, 0 failed" for l in lines[6:]), lines
+    assert all(l[:4].isdigit() and l[10] == "T" for l in lines[0::2] if not l.startswith("http"))
+    assert "Traceback" not in err and "1 feeds every 0.3 s" in err
