@@ -212,7 +212,6 @@ class FeedFollower:
         self.fetcher = fetcher or Fetcher(settings, self.stop)
         self._health_lock = threading.Lock()
         self._health: list[FeedHealth] = self._read_health(FeedState(self.state_dir / STATE_FILE))
-
         self._thread: threading.Thread | None = None
 
     def close(self) -> None:
@@ -242,7 +241,10 @@ class FeedFollower:
         """Poll every `interval_s` until `self.stop` is set; a poll in progress finishes first."""
         while not self.stop.is_set():
             started = time.monotonic()
-            on_poll(self.poll())
+            try:
+                on_poll(self.poll())
+            except Exception:  # a bug must not end the following of feeds in a long-running bot: log it, go on
+                log.exception("feed poll failed")
             self.stop.wait(max(0.0, self.settings.interval_s - (time.monotonic() - started)))
 
     # --- one poll ---------------------------------------------------------------------------------

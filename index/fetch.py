@@ -55,13 +55,12 @@ class Fetcher:
     """One httpx client shared by the threads of a poll (httpx.Client is thread-safe); `stop` cuts
     retry waits short when the program is asked to stop."""
 
-    def __init__(self, settings: FeedSettings, stop: threading.Event | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, settings: FeedSettings, stop: threading.Event | None = None) -> None:
         self.settings = settings
         self.stop = stop or threading.Event()
         self.max_bytes = int(settings.max_page_mb * 1e6)
         limits = httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
-        self.client = httpx.Client(timeout=settings.timeout_s, follow_redirects=True, limits=limits, transport=transport,
+        self.client = httpx.Client(timeout=settings.timeout_s, follow_redirects=True, limits=limits,
                                    headers={"User-Agent": settings.user_agent})
 
     def close(self) -> None:
