@@ -583,8 +583,11 @@ def run(settings: Settings) -> None:
         log.info("indexing %s into %s (first use)", settings.index.corpus, settings.index.dir)
         report = newsbot.ingest([settings.index.corpus])
         log.info("indexed: %s", report.summary())
-    follower = _follow_feeds(settings, newsbot)
+    follower = _feed_follower(settings, newsbot)
     application = build_application(settings, newsbot, follower)
+    if follower:
+        follower.start(_log_poll)
+        log.info("following %d feeds every %g s", len(settings.feeds.urls), settings.feeds.interval_s)
     try:
         _serve(application, settings)
     finally:
@@ -593,22 +596,20 @@ def run(settings: Settings) -> None:
     log.info("Telegram bot stopped")
 
 
-def _follow_feeds(settings: Settings, newsbot: NewsbotLike):
+def _feed_follower(settings: Settings, newsbot: NewsbotLike):
     """With feeds.urls set, the bot polls them itself: the loop of `newsbot watch`, in a thread of this
     process, ingesting through Newsbot.ingest_articles, which swaps the index under the answers in flight."""
     if not settings.feeds.urls:
         return None
     from index.feeds import FeedFollower
 
-    def log_poll(report) -> None:
-        log.info("feeds: %s", report.summary())
-        for failure in report.failures:
-            log.warning("feed: %s", failure)
+    return FeedFollower(settings.feeds, settings.index.dir, newsbot.ingest_articles)
 
-    follower = FeedFollower(settings.feeds, settings.index.dir, newsbot.ingest_articles)
-    follower.start(log_poll)
-    log.info("following %d feeds every %g s", len(settings.feeds.urls), settings.feeds.interval_s)
-    return follower
+
+def _log_poll(report) -> None:
+    log.info("feeds: %s", report.summary())
+    for failure in report.failures:
+        log.warning("feed: %s", failure)
 
 
 def _serve(application: Application, settings: Settings) -> None:
