@@ -63,3 +63,17 @@ def test_the_bot_answers_about_an_entry_added_to_a_feed_after_start_up(api, tmp_
             took, out = _stop(proc, signal.SIGINT, 15)
     assert proc.returncode == 0 and took < 5, (took, out[-3000:])
     assert "feeds: 1 feeds, 1 new, 0 updated, 0 failed" in out and api.token not in out
+
+
+def test_feed_health_lines_escape_what_feeds_say():
+    from botapi_server import html_errors
+
+    from bot.telegram_format import format_feed_health
+    from index.feeds import FeedHealth
+
+    text = format_feed_health([
+        FeedHealth("https://a.example/rss", "<b>Tom & Jerry</b> news", "2026-11-21T20:15:18+00:00", "ok", True, 12),
+        FeedHealth("https://b.example/feed?x=1&y=<2>", None, None, "HTTP 503 <busy> after 3 attempts", False, 0)])
+    assert html_errors(text) == []
+    assert "✅ &lt;b&gt;Tom &amp; Jerry&lt;/b&gt; news – last poll 2026-11-21 20:15:18 UTC: ok; 12 entries ingested" in text
+    assert "⚠️ https://b.example/feed?x=1&amp;y=&lt;2&gt; – last poll never: HTTP 503 &lt;busy&gt; after 3 attempts" in text
