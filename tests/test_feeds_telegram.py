@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -21,6 +22,7 @@ KITE = ("The mayor of Gwadar, Qandeel Marri, opened the first Zorblax kite festi
         "on Saturday, drawing thousands of families.")
 
 
+@pytest.mark.slow  # spawns `newsbot telegram`, which loads the models: about 20 s
 def test_the_bot_answers_about_an_entry_added_to_a_feed_after_start_up(api, tmp_path):  # noqa: F811
     corpus = tmp_path / "corpus"
     corpus.mkdir()
