@@ -100,6 +100,7 @@ class _Candidate:
     published_at: str | None
     source: str | None
     feed_text: str  # from content:encoded / summary, the fallback
+    page_retry: int = 0  # unchanged entry read again because its page failed transiently this many times
 
 
 def _now() -> str:
@@ -264,18 +265,21 @@ class FeedFollower:
             done: list[tuple[_Candidate, Article]] = []
             unreadable: list[tuple[_Candidate, Failure]] = []
             entry_failures: dict[str, int] = {}
-            for cand, (article, failure) in zip(candidates, read):
+            page_failed: set[str] = set()  # keys whose page failed transiently: tried again next poll
+            for cand, (article, failure, transient) in zip(candidates, read):
                 if failure:
                     report.failures.append(failure)
                     entry_failures[cand.feed_url] = entry_failures.get(cand.feed_url, 0) + 1
                 if article:
                     done.append((cand, article))
+                    if transient:
+                        page_failed.add(cand.key)
                 elif failure:
                     unreadable.append((cand, failure))
             report.articles = [a for _, a in done]
             accepted = self._ingest(report)
             self._give_up(state, unreadable)
-            self._record(state, report, feeds, candidates, done, accepted, entry_failures)
+            self._record(state, report, feeds, candidates, done, accepted, entry_failures, page_failed)
             state.save()
             self._set_health(state)
             return report
@@ -339,19 +343,21 @@ class FeedFollower:
                 keys.add(key)
                 fingerprint = _fingerprint(entry)
                 old = seen.get(key)
-                if old and old.get("hash") == fingerprint:
+                retry = old.get("page_retries", 0) if old else 0
+                if old and old.get("hash") == fingerprint and not 0 < retry < MAX_ATTEMPTS:
                     continue
-                out.append(_Candidate(
+                out.append(_Candidate(page_retry=retry if old and old.get("hash") == fingerprint else 0,
                     feed_url=f.url, key=key, fingerprint=fingerprint, known=old is not None, doc_id=doc_id_for(key),
                     link=(entry.get("link") or "").strip() or None, title=(entry.get("title") or "").strip() or None,
                     published_at=_entry_date(entry), source=source, feed_text=html_fragment_text(_feed_html(entry))))
         return out
 
-    def _read_entry(self, cand: _Candidate) -> tuple[Article | None, Failure | None]:
-        """The entry as an article: its page's main text, else the feed's own text for it."""
+    def _read_entry(self, cand: _Candidate) -> tuple[Article | None, Failure | None, bool]:
+        """The entry as an article: its page's main text, else the feed's own text for it; and whether
+        the page failed in a way worth retrying (a 5xx, a timeout)."""
         if self.stop.is_set():
-            return None, Failure(cand.link or cand.feed_url, "stopped before it was read")
-        text, meta, problem = "", {}, None
+            return None, Failure(cand.link or cand.feed_url, "stopped before it was read"), False
+        text, meta, problem, transient = "", {}, None, False
         if cand.link:
             try:
                 page = self.fetcher.get(cand.link)
@@ -364,7 +370,7 @@ class FeedFollower:
                     if not re.search(r"\w", text):
                         problem = "no article text on the page"
             except (FetchError, MissingDependency) as e:
-                problem = str(e)
+                problem, transient = str(e), getattr(e, "transient", False)
             except Exception as e:  # a page that breaks the extractor is that entry's problem only
                 log.debug("reading %s failed", cand.link, exc_info=True)
                 problem = f"cannot extract the text ({type(e).__name__})"
@@ -373,13 +379,13 @@ class FeedFollower:
         if problem or len(feed_text) > 2 * len(text):
             if not re.search(r"\w", feed_text):
                 why = f"{problem}; " if problem else ""
-                return None, Failure(cand.link or cand.feed_url, f"{why}the feed has no text for it either")
+                return None, Failure(cand.link or cand.feed_url, f"{why}the feed has no text for it either"), transient
             text = feed_text
         failure = Failure(cand.link or cand.feed_url, f"{problem}; used the feed's own text") if problem else None
         published = cand.published_at or (str(meta["published_at"]) if meta.get("published_at") else None)
         return Article(doc_id=cand.doc_id, text=text, origin=cand.link or cand.feed_url,
                        title=cand.title or meta.get("title"), source=cand.source, url=cand.link,
-                       published_at=published), failure
+                       published_at=published), failure, transient
 
     def _ingest(self, report: PollReport) -> set[str]:
         """doc_ids the index accepted; rejections and a failed ingest become failures."""
@@ -413,9 +419,11 @@ class FeedFollower:
                 tries[cand.key] = {"hash": cand.fingerprint, "attempts": attempts}
 
     def _record(self, state: FeedState, report: PollReport, feeds: list["_FeedRead"], candidates: list[_Candidate],
-                done: list[tuple[_Candidate, Article]], accepted: set[str], entry_failures: dict[str, int]) -> None:
-        """Remember what was read. A feed whose entries were not all ingested keeps its old validators, so
-        the next poll reads it in full again and retries those (the others are skipped by their hash)."""
+                done: list[tuple[_Candidate, Article]], accepted: set[str], entry_failures: dict[str, int],
+                page_failed: set[str]) -> None:
+        """Remember what was read. A feed whose entries were not all ingested, or whose page of an entry
+        failed transiently (the feed's text stands in for it meanwhile), keeps its old validators, so the
+        next poll reads it in full again and retries those (the others are skipped by their hash)."""
         now = _now()
         for cand, article in done:
             if article.doc_id not in accepted:
@@ -423,14 +431,20 @@ class FeedFollower:
             st = state.feed(cand.feed_url)
             st["entries"].pop(cand.key, None)  # re-inserted last: the oldest are pruned first
             st["entries"][cand.key] = {"hash": cand.fingerprint, "doc_id": cand.doc_id, "read": now}
+            if cand.key in page_failed:
+                st["entries"][cand.key]["page_retries"] = cand.page_retry + 1
             st.get("failing", {}).pop(cand.key, None)
-            st["ingested"] = st.get("ingested", 0) + 1
+            if cand.page_retry and cand.key in page_failed:
+                continue  # the page failed again: the same feed text as before, nothing new
+            st["ingested"] = st.get("ingested", 0) + (not cand.page_retry)
             report.new += not cand.known
             report.updated += cand.known
         settled = {c.key for c, a in done if a.doc_id in accepted}
         settled |= {c.key for c in candidates if c.key in state.feed(c.feed_url)["entries"]
                     and state.feed(c.feed_url)["entries"][c.key]["hash"] == c.fingerprint}  # incl. given up
         incomplete = {c.feed_url for c in candidates if c.key not in settled}
+        incomplete |= {url for url, st in state.data["feeds"].items()
+                       if any(0 < e.get("page_retries", 0) < MAX_ATTEMPTS for e in st["entries"].values())}
         for f in feeds:
             st = state.feed(f.url)
             st["last_poll"] = now

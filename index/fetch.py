@@ -32,7 +32,12 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]
 
 
 class FetchError(Exception):
-    """A URL that could not be read; the message is the one-line reason shown as `url: reason`."""
+    """A URL that could not be read; the message is the one-line reason shown as `url: reason`.
+    `transient`: the server or the network may well answer next time (429, 5xx, timeout, no connection)."""
+
+    def __init__(self, reason: str, transient: bool = False) -> None:
+        super().__init__(reason)
+        self.transient = transient
 
 
 @dataclass
@@ -75,7 +80,7 @@ class Fetcher:
                     if r.status_code in RETRY_STATUS:
                         delay = self._retry_delay(r, attempt)
                         if delay is None or attempt == attempts - 1:
-                            raise FetchError(_status_reason(r, attempts))
+                            raise FetchError(_status_reason(r, attempts), transient=True)
                     else:
                         if r.status_code == 304:
                             return Fetched(str(r.url), 304, r.headers, b"")
@@ -83,14 +88,15 @@ class Fetcher:
                             raise FetchError(_status_reason(r))
                         return Fetched(str(r.url), r.status_code, r.headers, self._read_capped(r))
             except httpx.TimeoutException:
-                raise FetchError(f"timed out after {self.settings.timeout_s:g} s") from None
+                raise FetchError(f"timed out after {self.settings.timeout_s:g} s", transient=True) from None
             except httpx.TooManyRedirects:
                 raise FetchError("too many redirects") from None
             except httpx.HTTPError as e:
-                raise FetchError(f"cannot fetch ({type(e).__name__}: {str(e)[:200] or 'no detail'})") from None
+                transient = isinstance(e, httpx.TransportError) and not isinstance(e, httpx.UnsupportedProtocol)
+                raise FetchError(f"cannot fetch ({type(e).__name__}: {str(e)[:200] or 'no detail'})", transient) from None
             log.info("%s: HTTP %d, retrying in %.1f s", url, r.status_code, delay)
             if self.stop.wait(delay):
-                raise FetchError("stopped before a retry")
+                raise FetchError("stopped before a retry", transient=True)
         raise AssertionError("unreachable")
 
     def _retry_delay(self, r: httpx.Response, attempt: int) -> float | None:

@@ -89,7 +89,7 @@ def test_size_cap_with_and_without_content_length(site):
 
 def test_state_is_written_atomically_and_a_corrupt_one_costs_only_a_re_read(site, tmp_path):
     feed = site.put("/f.xml", '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
-                              '<item><title>A</title><link>http://127.0.0.1:9/a</link><description>Alpha beta gamma.'
+                              f'<item><title>A</title><link>{site.url("/gone")}</link><description>Alpha beta gamma.'
                               '</description></item></channel></rss>', content_type="application/rss+xml", etag=True)
     ingested = []
 
@@ -99,7 +99,7 @@ def test_state_is_written_atomically_and_a_corrupt_one_costs_only_a_re_read(site
 
     follower = FeedFollower(FeedSettings(urls=[feed], timeout_s=2), tmp_path, ingest)
     report = follower.poll()
-    assert report.new == 1 and ingested[0].text == "Alpha beta gamma."  # page unreachable: the feed's text
+    assert report.new == 1 and ingested[0].text == "Alpha beta gamma."  # page 404: the feed's text
     state = json.loads((tmp_path / STATE_FILE).read_text())
     assert state["feeds"][feed]["etag"] and len(state["feeds"][feed]["entries"]) == 1
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".feeds-")] == []  # no temp file left
@@ -109,4 +109,32 @@ def test_state_is_written_atomically_and_a_corrupt_one_costs_only_a_re_read(site
     report = FeedFollower(FeedSettings(urls=[feed], timeout_s=2), tmp_path, ingest).poll()
     assert report.new == 1  # read afresh; ingest sees the same doc_id and text, so nothing changes there
     assert ingested[0].doc_id == ingested[1].doc_id
+    follower.close()
+
+
+def test_a_page_that_failed_transiently_is_fetched_again_and_replaces_the_feed_text(site, tmp_path):
+    feed = site.put("/f.xml", '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+                              f'<item><title>A</title><link>{site.url("/a.html")}</link><description>Short teaser.'
+                              '</description></item></channel></rss>', content_type="application/rss+xml", etag=True)
+    full = ("The Brekkvik ferry timetable changes on Monday, with two extra departures on weekday mornings, "
+            "the operator said in a statement.")
+    site.put("/a.html", f"<html><body><article><h1>Timetable</h1><p>{full}</p><p>{full}</p></article></body></html>")
+    site.script("/a.html", *[(503, {"Retry-After": "0"})] * 2)
+    ingested = []
+
+    def ingest(articles):
+        ingested.append(articles)
+        return type("Report", (), {"rejected": []})()
+
+    follower = FeedFollower(FeedSettings(urls=[feed], timeout_s=2, retries=1), tmp_path, ingest)
+    first = follower.poll()
+    assert (first.new, first.updated) == (1, 0) and ingested[-1][0].text == "Short teaser."
+    assert [str(f) for f in first.failures] == [f"{site.url('/a.html')}: HTTP 503 Service Unavailable (Retry-After 0) "
+                                               "after 2 attempts; used the feed's own text"]
+    second = follower.poll()  # the feed is read in full again (no 304) to retry the page
+    assert (second.new, second.updated, second.failures) == (1 - 1, 1, []) and full in ingested[-1][0].text
+    assert site.hits("/f.xml")[-1].status == 200
+    third = follower.poll()
+    assert (third.new, third.updated, third.failures, len(ingested)) == (0, 0, [], 2)
+    assert site.hits("/f.xml")[-1].status == 304 and len(site.hits("/a.html")) == 3
     follower.close()
