@@ -55,8 +55,15 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--index", type=Path, metavar="DIR", help="use an existing index")
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
-    watch = sub.add_parser("watch", help="follow the RSS/Atom feeds of the config (feeds:) and ingest new entries",
-                           epilog="example: newsbot watch --once   (exit 0: all read, 1: something failed, rest ingested)")
+    watch = sub.add_parser(
+        "watch", help="follow the RSS/Atom feeds of the config (feeds:) and ingest new entries",
+        description="Polls the feeds listed under feeds: urls: in the config every feeds.interval_s and\n"
+                    "ingests new and changed entries; prints one line per poll, then each failure as\n"
+                    "`url: reason`.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  newsbot watch --once    poll once; exit 0: all read, 1: something failed (the rest ingested), 2: usage\n"
+               "  newsbot watch           poll every feeds.interval_s until Ctrl-C or SIGTERM")
     watch.add_argument("--once", action="store_true", help="poll every feed once and exit")
     watch.add_argument("--index", type=Path, metavar="DIR", help="index dir (default: index.dir from config)")
 
