@@ -18,6 +18,7 @@ EXAMPLES = """examples:
   newsbot ask --batch questions.jsonl --json        many questions, models loaded once
   newsbot chat                                      a terminal chat with follow-ups
   newsbot eval --questions bench/data/gold_sample.jsonl
+  newsbot watch --once                              read the RSS/Atom feeds in feeds: once, ingest what is new
   newsbot telegram                                  run the Telegram bot (see README)
 """
 
@@ -60,7 +61,19 @@ def _parser() -> argparse.ArgumentParser:
     comp = sub.add_parser("compact", help="merge the index's vector segments into one (after a large ingest)")
     comp.add_argument("--index", type=Path, metavar="DIR", help="index dir (default: index.dir from config)")
 
-    sub.add_parser("telegram", help="run the Telegram bot (telegram: section of the config)")
+    watch = sub.add_parser(
+        "watch", help="follow the RSS/Atom feeds of the config (feeds:) and ingest new entries",
+        description="Polls the feeds listed under feeds: urls: in the config every feeds.interval_s and\n"
+                    "ingests new and changed entries; prints one line per poll, then each failure as\n"
+                    "`url: reason`.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  newsbot watch --once    poll once; exit 0: all read, 1: something failed (the rest ingested), 2: usage\n"
+               "  newsbot watch           poll every feeds.interval_s until Ctrl-C or SIGTERM")
+    watch.add_argument("--once", action="store_true", help="poll every feed once and exit")
+    watch.add_argument("--index", type=Path, metavar="DIR", help="index dir (default: index.dir from config)")
+
+    sub.add_parser("telegram", help="run the Telegram bot (telegram: section; follows feeds: too)")
     sub.add_parser("config", help="print the effective configuration (secrets redacted)")
     return p
 
@@ -242,6 +255,47 @@ def _cmd_eval(settings: Settings, args) -> int:
     return eval_main(settings, args)
 
 
+def _cmd_watch(settings: Settings, args) -> int:
+    """Poll the feeds every feeds.interval_s (or once) and ingest what is new; one line per poll."""
+    import signal
+    import time
+
+    if not settings.feeds.urls:
+        raise UsageError("no feeds to watch: list them under feeds: urls: in the config (see README, Live news)")
+    from bot.service import Newsbot
+    from index.feeds import FeedFollower
+
+    bots: list[Newsbot] = []
+
+    def ingest(articles):
+        if not bots:  # loaded on the first new entry: a poll that finds nothing new costs no model load
+            bots.append(Newsbot(settings, index_dir=args.index, llm=None))
+        return bots[0].ingest_articles(articles)
+
+    follower = FeedFollower(settings.feeds, args.index or settings.index.dir, ingest)
+
+    def show(report) -> None:
+        stamp = "" if args.once else time.strftime("%Y-%m-%dT%H:%M:%S ")
+        print(stamp + report.summary(), flush=True)
+        for failure in report.failures:
+            print(failure, flush=True)
+
+    try:
+        if args.once:
+            report = follower.poll()
+            show(report)
+            return 1 if report.failures else 0
+        stop = lambda signum, frame: follower.stop.set()  # noqa: E731 - the poll in progress finishes first
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        print(f"newsbot watch: {len(settings.feeds.urls)} feeds every {settings.feeds.interval_s:g} s into "
+              f"{args.index or settings.index.dir}; Ctrl-C stops", file=sys.stderr, flush=True)
+        follower.run(show)
+        return 0
+    finally:
+        follower.close()
+
+
 def _cmd_telegram(settings: Settings, args) -> int:
     from bot.telegram import run
 
@@ -258,8 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "config":
             print(json.dumps(settings.redacted(), indent=2, default=str))
             return 0
-        handler = {"ingest": _cmd_ingest, "ask": _cmd_ask, "chat": _cmd_chat, "eval": _cmd_eval, "telegram": _cmd_telegram,
-                   "migrate": _cmd_migrate, "compact": _cmd_compact}[args.command]
+        handler = {"ingest": _cmd_ingest, "ask": _cmd_ask, "chat": _cmd_chat, "eval": _cmd_eval, "watch": _cmd_watch,
+                   "telegram": _cmd_telegram, "migrate": _cmd_migrate, "compact": _cmd_compact}[args.command]
         return handler(settings, args)
     except (ConfigError, UsageError) as e:
         print(f"newsbot: error: {e}", file=sys.stderr)

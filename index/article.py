@@ -106,13 +106,24 @@ def _markdown_to_text(text: str) -> tuple[str, str | None]:
     return "\n".join(lines), title
 
 
-def _html_article(html: str) -> tuple[str, dict]:
-    import trafilatura  # heavy import, only when HTML is read
+class MissingDependency(Exception):
+    """A library an input needs is not installed; the message is one line for the user."""
 
-    # No extensive date search: it guesses from any year on the page ("Copyright 2024" -> 2024-01-01),
-    # and a citation must not carry a date the page does not state.
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False,
-                                      date_extraction_params={"extensive_search": False, "original_date": True})
+
+def html_article(html: str) -> tuple[str, dict]:
+    """Main text and metadata (title, source, url, published_at) of an HTML page, by trafilatura.
+    Raises MissingDependency when a library it needs cannot import (lxml 5.2+ without lxml_html_clean,
+    as a pip 23 install leaves it), so the caller rejects the one input instead of crashing."""
+    try:
+        import trafilatura  # heavy import, only when HTML is read
+
+        # No extensive date search: it guesses from any year on the page ("Copyright 2024" -> 2024-01-01),
+        # and a citation must not carry a date the page does not state.
+        doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False,
+                                          date_extraction_params={"extensive_search": False, "original_date": True})
+    except ImportError as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise MissingDependency(f"cannot read HTML: {first} (pip install lxml_html_clean)") from None
     if doc is None:
         return "", {}
     d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
@@ -169,7 +180,11 @@ def read_file(path: Path, max_bytes: int, sidecars: dict[Path, dict] | None = No
         return
     meta = dict(_load_sidecar(path.parent, sidecars).get(path.stem) or {})
     if suffix in HTML_SUFFIXES:
-        text, found = _html_article(raw)
+        try:
+            text, found = html_article(raw)
+        except MissingDependency as e:
+            yield Rejection(str(path), str(e))
+            return
         meta = {**{k: v for k, v in found.items() if v}, **{k: v for k, v in meta.items() if v}}
     elif suffix in {".md", ".markdown"}:
         text, title = _markdown_to_text(normalize(raw))

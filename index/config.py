@@ -1,11 +1,13 @@
-"""Typed settings for the corpus side (the `index:` and `retrieval:` sections of config.yaml)."""
+"""Typed settings for the corpus side (the `index:`, `retrieval:` and `feeds:` sections of config.yaml)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Strict(BaseModel):
@@ -37,3 +39,26 @@ class RetrievalSettings(Strict):
     near_duplicate_threshold: float = Field(0.8, gt=0, le=1)
     reranker: str | None = None
     rerank_top: int = Field(20, ge=1)
+
+
+class FeedSettings(Strict):
+    """The `feeds:` section: RSS/Atom feeds that `newsbot watch` and `newsbot telegram` follow."""
+
+    urls: list[str] = []
+    interval_s: float = Field(300, gt=0, description="poll period")
+    timeout_s: float = Field(20, gt=0, description="per HTTP request")
+    user_agent: str = "newsbot/0.1 (feed reader)"
+    outlets: dict[str, str] = {}  # feed url -> outlet name shown in citations (default: the feed's title)
+    max_entries: int = Field(50, ge=1, description="newest entries read per feed per poll")
+    concurrency: int = Field(4, ge=1, le=32, description="HTTP requests in flight at once")
+    max_page_mb: float = Field(5, gt=0, description="larger pages (and feeds) are not read")
+    retries: int = Field(2, ge=0, le=5, description="retries after a 429 or 5xx answer")
+    max_retry_after_s: float = Field(60, ge=0, description="longest wait a Retry-After header may ask for")
+
+    @field_validator("urls")
+    @classmethod
+    def _http_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+                raise ValueError(f"{url!r} is not an http(s) URL")
+        return list(dict.fromkeys(urls))
