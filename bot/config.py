@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, SecretStr, ValidationError, model_validator
 
-from index.config import IndexSettings, RetrievalSettings, Strict
+from index.config import IndexSettings, RetrievalSettings, Strict, is_database_url
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -81,7 +81,10 @@ class Settings(Strict):
 
     def redacted(self) -> dict[str, Any]:
         """For printing or logging: SecretStr fields show as '**********'."""
-        return self.model_dump(mode="json")
+        data = self.model_dump(mode="json")
+        if is_database_url(data["index"]["dir"]):
+            data["index"]["dir"] = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", data["index"]["dir"])
+        return data
 
 
 def _expand(value: Any) -> Any:
@@ -121,6 +124,8 @@ def load_settings(path: Path | None = None) -> Settings:
     base = path.resolve().parent
     for section, key in (("index", "dir"), ("index", "corpus")):
         obj = getattr(settings, section)
+        if is_database_url(getattr(obj, key)):
+            continue
         p = Path(os.path.expanduser(str(getattr(obj, key))))
         setattr(obj, key, p if p.is_absolute() else base / p)
     return settings
