@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
+from index.config import index_location, is_database_url
 
 EXAMPLES = """examples:
   newsbot ask "Who denied involvement?"            answer from the bundled sample corpus (indexed on first use)
@@ -36,30 +37,30 @@ def _parser() -> argparse.ArgumentParser:
 
     ing = sub.add_parser("ingest", help="add or update articles in the index", epilog="example: newsbot ingest corpus/ extra.jsonl")
     ing.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".txt .md .html .htm .jsonl files or folders")
-    ing.add_argument("--index", type=Path, metavar="DIR", help="index dir (default: index.dir from config)")
+    ing.add_argument("--index", type=index_location, metavar="DIR|URL", help="index dir or postgresql:// URL (default: index.dir from config)")
 
     ask = sub.add_parser("ask", help="answer one question (or a batch)", epilog='example: newsbot ask "Who denied involvement?" --json')
     ask.add_argument("question", nargs="?", help="the question")
     ask.add_argument("--batch", type=Path, metavar="FILE", help='JSONL lines {"id"?, "question", "conversation"?}')
-    ask.add_argument("--index", type=Path, metavar="DIR")
+    ask.add_argument("--index", type=index_location, metavar="DIR|URL")
     ask.add_argument("--json", action="store_true", help="print JSON objects (one per question)")
 
     chat = sub.add_parser("chat", help="terminal chat with follow-ups; /sources, /reset, /quit")
-    chat.add_argument("--index", type=Path, metavar="DIR")
+    chat.add_argument("--index", type=index_location, metavar="DIR|URL")
 
     ev = sub.add_parser("eval", help="score answers against a gold questions file",
                         epilog="example: newsbot eval --questions bench/data/gold_sample.jsonl --corpus corpus")
     ev.add_argument("--questions", type=Path, required=True, metavar="FILE")
     src = ev.add_mutually_exclusive_group()
     src.add_argument("--corpus", type=Path, nargs="+", metavar="PATH", help="build a temporary index from these inputs")
-    src.add_argument("--index", type=Path, metavar="DIR", help="use an existing index")
+    src.add_argument("--index", type=index_location, metavar="DIR|URL", help="use an existing index")
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
     mig = sub.add_parser("migrate", help="convert an index of the old snapshot format in place (nothing is re-embedded)",
                          epilog="example: newsbot migrate --index .newsbot/index")
-    mig.add_argument("--index", type=Path, metavar="DIR", help="index dir (default: index.dir from config)")
+    mig.add_argument("--index", type=index_location, metavar="DIR", help="index dir (default: index.dir from config)")
     comp = sub.add_parser("compact", help="merge the index's vector segments into one (after a large ingest)")
-    comp.add_argument("--index", type=Path, metavar="DIR", help="index dir (default: index.dir from config)")
+    comp.add_argument("--index", type=index_location, metavar="DIR|URL", help="index dir (default: index.dir from config)")
 
     watch = sub.add_parser(
         "watch", help="follow the RSS/Atom feeds of the config (feeds:) and ingest new entries",
@@ -71,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
                "  newsbot watch --once    poll once; exit 0: all read, 1: something failed (the rest ingested), 2: usage\n"
                "  newsbot watch           poll every feeds.interval_s until Ctrl-C or SIGTERM")
     watch.add_argument("--once", action="store_true", help="poll every feed once and exit")
-    watch.add_argument("--index", type=Path, metavar="DIR", help="index dir (default: index.dir from config)")
+    watch.add_argument("--index", type=index_location, metavar="DIR|URL", help="index dir or postgresql:// URL (default: index.dir from config)")
 
     sub.add_parser("telegram", help="run the Telegram bot (telegram: section; follows feeds: too)")
     sub.add_parser("config", help="print the effective configuration (secrets redacted)")
@@ -104,13 +105,13 @@ def _open_bot(settings: Settings, index: Path | None):
     from bot.service import Newsbot
     from index.store import open_store
 
-    if index is not None and not open_store(index).exists():
-        raise UsageError(f"no index at {index}; build one with: newsbot ingest PATH --index {index}")
+    if index is not None and not (store := open_store(index)).exists():
+        raise UsageError(f"no index at {store.location}; build one with: newsbot ingest PATH --index {store.location}")
     bot = Newsbot(settings, index_dir=index)
     if index is None and not bot.store.exists():
         if not Path(settings.index.corpus).exists():
-            raise UsageError(f"the index {settings.index.dir} is empty and index.corpus {settings.index.corpus} does not exist; run newsbot ingest PATH")
-        print(f"newsbot: indexing the bundled corpus {settings.index.corpus} into {settings.index.dir} (first use)", file=sys.stderr)
+            raise UsageError(f"the index {bot.store.location} is empty and index.corpus {settings.index.corpus} does not exist; run newsbot ingest PATH")
+        print(f"newsbot: indexing the bundled corpus {settings.index.corpus} into {bot.store.location} (first use)", file=sys.stderr)
         report = _progress_ingest(bot, [settings.index.corpus])
         for r in report.rejected:
             print(f"rejected {r}", file=sys.stderr)
@@ -134,6 +135,8 @@ def _cmd_migrate(settings: Settings, args) -> int:
     from index.migrate import migrate
 
     root = args.index or settings.index.dir
+    if is_database_url(str(root)):
+        raise UsageError("migrate converts an index folder; a PostgreSQL database needs no migration")
     done = migrate(Path(root))
     print(f"migrated {done['articles']} articles, {done['chunks']} chunks (vectors reused) -> {root}" + (f"; {done['note']}" if "note" in done else ""))
     return 0
@@ -272,7 +275,7 @@ def _cmd_watch(settings: Settings, args) -> int:
             bots.append(Newsbot(settings, index_dir=args.index, llm=None))
         return bots[0].ingest_articles(articles)
 
-    follower = FeedFollower(settings.feeds, args.index or settings.index.dir, ingest)
+    follower = FeedFollower(settings.feeds, settings.feed_state_dir(args.index), ingest)
 
     def show(report) -> None:
         stamp = "" if args.once else time.strftime("%Y-%m-%dT%H:%M:%S ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, SecretStr, ValidationError, model_validator
 
-from index.config import FeedSettings, IndexSettings, RetrievalSettings, Strict
+from index.config import FeedSettings, IndexSettings, RetrievalSettings, Strict, is_database_url
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -80,9 +81,23 @@ class Settings(Strict):
     feeds: FeedSettings = FeedSettings()
     log_level: str = "WARNING"
 
+    def feed_state_dir(self, location: Path | str | None = None) -> Path:
+        """Where feed state (feeds.json) lives for the index at `location`: feeds.state_dir if set, else the
+        index folder; a postgresql:// index has no folder, so a folder per database under ~/.cache/newsbot/feeds."""
+        location = location or self.index.dir
+        if self.feeds.state_dir:
+            return Path(self.feeds.state_dir)
+        if not is_database_url(location):
+            return Path(location)
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        return cache / "newsbot" / "feeds" / hashlib.sha256(str(location).encode()).hexdigest()[:16]
+
     def redacted(self) -> dict[str, Any]:
         """For printing or logging: SecretStr fields show as '**********'."""
-        return self.model_dump(mode="json")
+        data = self.model_dump(mode="json")
+        if is_database_url(data["index"]["dir"]):
+            data["index"]["dir"] = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", data["index"]["dir"])
+        return data
 
 
 def _expand(value: Any) -> Any:
@@ -120,8 +135,10 @@ def load_settings(path: Path | None = None) -> Settings:
         msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
         raise ConfigError(f"{path}: {where}: {msg}") from None
     base = path.resolve().parent
-    for section, key in (("index", "dir"), ("index", "corpus")):
+    for section, key in (("index", "dir"), ("index", "corpus"), ("feeds", "state_dir")):
         obj = getattr(settings, section)
+        if getattr(obj, key) is None or is_database_url(getattr(obj, key)):
+            continue
         p = Path(os.path.expanduser(str(getattr(obj, key))))
         setattr(obj, key, p if p.is_absolute() else base / p)
     return settings

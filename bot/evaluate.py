@@ -161,7 +161,7 @@ def main(settings, args) -> int:
     from rich.progress import Progress
 
     from bot.service import Newsbot
-    from index.store import IndexStore
+    from index.store import open_store
 
     try:
         questions = load_questions(args.questions)
@@ -177,8 +177,8 @@ def main(settings, args) -> int:
                 print(f"rejected {r}", file=sys.stderr)
         else:
             index = args.index or settings.index.dir
-            if not IndexStore(index).exists():
-                print(f"newsbot: error: no index at {index}; use --corpus PATH or build one with newsbot ingest", file=sys.stderr)
+            if not open_store(index).exists():
+                print(f"newsbot: error: no index at {open_store(index).location}; use --corpus PATH or build one with newsbot ingest", file=sys.stderr)
                 return 2
             bot = Newsbot(settings, index_dir=index)
         with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:

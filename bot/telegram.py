@@ -603,7 +603,7 @@ def _feed_follower(settings: Settings, newsbot: NewsbotLike):
         return None
     from index.feeds import FeedFollower
 
-    return FeedFollower(settings.feeds, settings.index.dir, newsbot.ingest_articles)
+    return FeedFollower(settings.feeds, settings.feed_state_dir(), newsbot.ingest_articles)
 
 
 def _log_poll(report) -> None:

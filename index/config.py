@@ -10,6 +10,17 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
+def index_location(value: str | Path) -> Path | str:
+    """An index location: a `postgresql://` URL stays a string (a Path would fold its `//`), anything else
+    is a folder."""
+    text = str(value)
+    return text if is_database_url(text) else Path(text)
+
+
+def is_database_url(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("postgresql://", "postgres://"))
+
+
 class Strict(BaseModel):
     """Base for every config section: an unknown key is an error that names it."""
 
@@ -17,7 +28,7 @@ class Strict(BaseModel):
 
 
 class IndexSettings(Strict):
-    dir: Path = Path(".newsbot/index")
+    dir: Path | str = Path(".newsbot/index")  # a folder (embedded engine) or a postgresql:// URL
     corpus: Path = Path("corpus")
     embed_model: str = "bundled:all-MiniLM-L6-v2"
     embed_batch_size: int = Field(32, ge=1)
@@ -26,6 +37,11 @@ class IndexSettings(Strict):
     vector_store: Literal["faiss"] = "faiss"
     max_file_mb: float = Field(20, gt=0)
     refresh_s: float = Field(5, ge=0, description="how often a running front-end checks for another process's writes")
+
+    @field_validator("dir", mode="before")
+    @classmethod
+    def _location(cls, value: object) -> object:
+        return index_location(value) if isinstance(value, (str, Path)) else value
 
 
 class RetrievalSettings(Strict):
@@ -54,6 +70,7 @@ class FeedSettings(Strict):
     max_page_mb: float = Field(5, gt=0, description="larger pages (and feeds) are not read")
     retries: int = Field(2, ge=0, le=5, description="retries after a 429 or 5xx answer")
     max_retry_after_s: float = Field(60, ge=0, description="longest wait a Retry-After header may ask for")
+    state_dir: Path | None = None  # where feeds.json lives; null: the index folder (.newsbot/feeds for a postgresql:// index)
 
     @field_validator("urls")
     @classmethod

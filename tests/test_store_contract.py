@@ -1,8 +1,8 @@
 """The storage contract (index/store.py), run against every engine.
 
-Each engine is a `backend` param giving fresh locations; the same tests must pass on all of them. Only
-the embedded engine ("faiss": SQLite + FAISS segments + FTS5) exists so far; a PostgreSQL engine adds a
-"pg" param whose fixture yields `postgresql://` URLs of a real server started for the tests.
+Each engine is a `backend` param giving fresh locations; the same tests must pass on all of them: the
+embedded engine ("faiss": SQLite + FAISS segments + FTS5) and PostgreSQL ("pg": pgvector + full-text
+search; `postgresql://` URLs of fresh databases on a real server started for the session, conftest.py).
 Real parts throughout: the bundled embedder, real FAISS/SQLite, real processes for concurrent writers.
 """
 
@@ -33,11 +33,13 @@ VOLCANO = ("The Kirrin volcano erupted on Sunday morning, sending an ash cloud n
 _counter = itertools.count()
 
 
-@pytest.fixture(params=["faiss"])
+@pytest.fixture(params=["faiss", "pg"])
 def backend(request, tmp_path: Path):
     """A factory of fresh, empty locations for one engine."""
     if request.param == "faiss":
         return lambda: str(tmp_path / f"idx{next(_counter)}")
+    if request.param == "pg":
+        return request.getfixturevalue("pg_url")
     raise AssertionError(request.param)
 
 

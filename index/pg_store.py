@@ -1,0 +1,558 @@
+"""The PostgreSQL engine: articles, chunks (pgvector embedding + tsvector) and the manifest as tables of
+one database, shared safely by any number of processes on any number of machines.
+
+Tables (in the URL's database, current schema):
+    newsbot_meta      format, dim, build, generation (bumped by every commit: running front-ends refresh)
+    newsbot_articles  the manifest row, metadata, cleaned text of each article
+    newsbot_chunks    id, doc, offsets, text, `embedding vector(dim)` (HNSW, vector_cosine_ops) and
+                      `tsv tsvector` (GIN; english configuration) for the keyword side
+
+Writes: one transaction per `Store.writer()`; writers serialise on `pg_advisory_xact_lock` (released by
+commit or rollback, also when the writer's process dies), readers never wait (MVCC). A killed writer's
+transaction is rolled back by the server, so the last committed state is all anyone sees.
+
+Why our own SQL rather than llama-index's PGVectorStore for the chunk table: its `add`/`delete` each run
+in a session of their own, so articles, chunks and manifest could not change in one transaction, and its
+queries open a new session each, so one answer could read two different commits (`reading()` pins one
+snapshot). The dense side is still a llama-index vector store at the seam (`PgVectorSeam`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import threading
+from collections.abc import Mapping
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import numpy as np
+from llama_index.core.bridge.pydantic import PrivateAttr
+from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.vector_stores.types import BasePydanticVectorStore, VectorStoreQuery, VectorStoreQueryResult
+
+from index import keyword as kw
+from index.store import FORMAT, Corpus, DocRecord, IndexError_, Store, StoreStats, Writer, _redact
+
+log = logging.getLogger(__name__)
+
+TEXT_CONFIG = "english"  # Snowball English stems + stopwords, PostgreSQL's counterpart of FTS5 porter
+WRITE_LOCK = 0x6E657773626F74  # "newsbot": the advisory lock every writer of a database takes
+EF_SEARCH = 100  # HNSW candidate list per query (pgvector's default 40 loses recall at k=20)
+DF_CAP = 20_000  # document frequencies are counted up to this (a term this common is dropped anyway)
+_LEXEME = re.compile(r"'((?:[^']|'')*)'")  # the quoted lexemes of a tsquery's text form
+
+SCHEMA = """
+CREATE EXTENSION IF NOT EXISTS vector;
+CREATE TABLE IF NOT EXISTS newsbot_meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS newsbot_articles (
+    seq bigserial NOT NULL, doc_id text PRIMARY KEY, content_hash text NOT NULL, meta_hash text NOT NULL,
+    metadata json NOT NULL, duplicate_of text, origin text NOT NULL DEFAULT '', source text, published_at text, text text);
+CREATE INDEX IF NOT EXISTS newsbot_articles_hash ON newsbot_articles (content_hash) WHERE duplicate_of IS NULL;
+CREATE INDEX IF NOT EXISTS newsbot_articles_dup ON newsbot_articles (duplicate_of) WHERE duplicate_of IS NOT NULL;
+CREATE TABLE IF NOT EXISTS newsbot_chunks (
+    id bigserial PRIMARY KEY, chunk_id text NOT NULL UNIQUE, doc_id text NOT NULL, seq integer NOT NULL,
+    start_idx integer NOT NULL, end_idx integer NOT NULL, text text NOT NULL, embedding vector({dim}) NOT NULL,
+    tsv tsvector NOT NULL);
+CREATE INDEX IF NOT EXISTS newsbot_chunks_doc ON newsbot_chunks (doc_id, seq);
+CREATE INDEX IF NOT EXISTS newsbot_chunks_embedding ON newsbot_chunks USING hnsw (embedding vector_cosine_ops);
+CREATE INDEX IF NOT EXISTS newsbot_chunks_tsv ON newsbot_chunks USING gin (tsv);
+"""
+
+
+def _driver():
+    try:
+        import psycopg2
+        import psycopg2.extras
+        from pgvector.psycopg2 import register_vector
+    except ImportError:
+        raise IndexError_("PostgreSQL storage needs the pg extra: pip install 'newsbot[pg]'") from None
+    return psycopg2, register_vector
+
+
+def _record(row, chunk_ids: list[str]) -> DocRecord:
+    content_hash, meta_hash, metadata, duplicate_of, origin = row
+    if isinstance(metadata, str):
+        metadata = json.loads(metadata)
+    return DocRecord(content_hash, meta_hash, metadata, chunk_ids, duplicate_of, origin)
+
+
+def _node(row) -> TextNode:
+    chunk_id, doc_id, start, end, text = row
+    node = TextNode(id_=chunk_id, text=text, start_char_idx=start, end_char_idx=end, metadata={"doc_id": doc_id},
+                    excluded_embed_metadata_keys=["doc_id"], excluded_llm_metadata_keys=["doc_id"])
+    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc_id)
+    return node
+
+
+class PgStore(Store):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.location = _redact(url)  # shown in messages: never the password
+        self._pg, self._register_vector = _driver()
+        self._gen_con = None
+        self._gen_lock = threading.Lock()
+
+    # ---- connections --------------------------------------------------------------------------
+
+    def connect(self, autocommit: bool = True):
+        try:
+            con = self._pg.connect(self.url, connect_timeout=10, application_name="newsbot")
+        except self._pg.Error as e:
+            reason = (str(e).strip().splitlines() or [type(e).__name__])[-1].strip()
+            raise IndexError_(f"{self.location}: cannot connect to PostgreSQL ({reason})") from None
+        con.autocommit = autocommit
+        return con
+
+    def _error(self, e: Exception) -> IndexError_:
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        return IndexError_(f"{self.location}: PostgreSQL error ({reason})")
+
+    # ---- state --------------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return self.generation() > 0
+
+    def generation(self) -> int:
+        with self._gen_lock:
+            for attempt in (0, 1):  # one reconnect: the server may have restarted since the last check
+                if self._gen_con is None or self._gen_con.closed:
+                    self._gen_con = self.connect()
+                try:
+                    with self._gen_con.cursor() as cur:
+                        cur.execute("SELECT to_regclass('newsbot_meta') IS NOT NULL")
+                        if not cur.fetchone()[0]:
+                            return 0
+                        cur.execute("SELECT value FROM newsbot_meta WHERE key = 'generation'")
+                        row = cur.fetchone()
+                        return int(row[0]) if row else 0
+                except self._pg.OperationalError as e:
+                    self._gen_con.close()
+                    if attempt:
+                        raise self._error(e) from None
+        return 0
+
+    def close(self) -> None:
+        with self._gen_lock:
+            if self._gen_con is not None:
+                self._gen_con.close()
+                self._gen_con = None
+
+    # ---- read ---------------------------------------------------------------------------------
+
+    def load(self, embedder=None, dim: int | None = None) -> "PgCorpus":
+        if self.generation() == 0:
+            return PgCorpus(self, None, dim or 0, {}, 0)
+        con = self.connect()
+        try:
+            self._register_vector(con)
+            with con.cursor() as cur:
+                cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                cur.execute("SELECT key, value FROM newsbot_meta")
+                meta = dict(cur.fetchall())
+                cur.execute("COMMIT")
+                cur.execute(f"SET hnsw.ef_search = {EF_SEARCH}")
+        except self._pg.Error as e:
+            con.close()
+            raise self._error(e) from None
+        if int(meta.get("format", 0)) != FORMAT:
+            con.close()
+            raise IndexError_(f"{self.location}: index format {meta.get('format')} is not {FORMAT}; rebuild it with newsbot ingest")
+        stored_dim = int(meta.get("dim", 0))
+        if dim and stored_dim and stored_dim != dim:
+            con.close()
+            raise IndexError_(f"{self.location}: built with {stored_dim}-d embeddings, the configured model gives {dim}-d; rebuild it")
+        return PgCorpus(self, con, stored_dim or dim or 0, json.loads(meta.get("build", "{}")), int(meta.get("generation", 0)))
+
+    # ---- write --------------------------------------------------------------------------------
+
+    def _prepare(self, cur, dim: int) -> None:
+        cur.execute("SELECT to_regclass('newsbot_meta') IS NOT NULL")
+        if not cur.fetchone()[0]:  # first write to this database: the schema lands with it (DDL is transactional)
+            cur.execute(SCHEMA.format(dim=int(dim)))
+            cur.execute("INSERT INTO newsbot_meta VALUES ('format', %s), ('dim', %s), ('generation', '0'), ('build', '{}')",
+                        (str(FORMAT), str(dim)))
+        cur.execute("SELECT key, value FROM newsbot_meta WHERE key IN ('format', 'dim')")
+        meta = dict(cur.fetchall())
+        if int(meta["format"]) != FORMAT:
+            raise IndexError_(f"{self.location}: index format {meta['format']} is not {FORMAT}; rebuild it with newsbot ingest")
+        if int(meta["dim"]) != dim:
+            raise IndexError_(f"{self.location}: built with {meta['dim']}-d embeddings, the configured model gives {dim}-d; "
+                              "use another database")
+
+    @contextmanager
+    def writer(self, dim: int) -> Iterator["PgWriter"]:
+        con = self.connect(autocommit=False)
+        try:
+            try:
+                with con.cursor() as cur:
+                    # Serialises writers across processes and machines; released at commit/rollback, and by
+                    # the server if this process dies (its transaction is rolled back: nothing half-written).
+                    cur.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                    self._prepare(cur, dim)
+                self._register_vector(con)
+            except self._pg.Error as e:
+                raise self._error(e) from None
+            w = PgWriter(self, con, dim)
+            try:
+                yield w
+                if w.changed:
+                    with con.cursor() as cur:
+                        cur.execute("UPDATE newsbot_meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")
+                    con.commit()
+                else:
+                    con.rollback()
+            except self._pg.Error as e:
+                con.rollback()
+                raise self._error(e) from None
+            except BaseException:
+                con.rollback()
+                raise
+        finally:
+            con.close()
+
+
+class PgWriter(Writer):
+    def __init__(self, store: PgStore, con, dim: int) -> None:
+        self.store, self.con, self.dim = store, con, dim
+        self.cur = con.cursor()
+        self.changed = False
+
+    def _one(self, sql: str, args: tuple = ()):
+        self.cur.execute(sql, args)
+        return self.cur.fetchone()
+
+    def _col(self, sql: str, args: tuple = ()) -> list:
+        self.cur.execute(sql, args)
+        return [r[0] for r in self.cur.fetchall()]
+
+    @property
+    def build(self) -> dict:
+        return json.loads(self._one("SELECT value FROM newsbot_meta WHERE key = 'build'")[0])
+
+    @build.setter
+    def build(self, value: dict) -> None:
+        if value != self.build:
+            self.cur.execute("UPDATE newsbot_meta SET value = %s WHERE key = 'build'", (json.dumps(value, sort_keys=True),))
+            self.changed = True
+
+    def record(self, doc_id: str) -> DocRecord | None:
+        row = self._one("SELECT content_hash, meta_hash, metadata, duplicate_of, origin FROM newsbot_articles WHERE doc_id = %s", (doc_id,))
+        if row is None:
+            return None
+        return _record(row, self._col("SELECT chunk_id FROM newsbot_chunks WHERE doc_id = %s ORDER BY seq", (doc_id,)))
+
+    def text(self, doc_id: str) -> str | None:
+        row = self._one("SELECT text FROM newsbot_articles WHERE doc_id = %s", (doc_id,))
+        return row[0] if row else None
+
+    def canonical(self, content_hash: str) -> str | None:
+        row = self._one("SELECT doc_id FROM newsbot_articles WHERE content_hash = %s AND duplicate_of IS NULL ORDER BY seq LIMIT 1",
+                        (content_hash,))
+        return row[0] if row else None
+
+    def duplicates(self, doc_id: str) -> list[str]:
+        return self._col("SELECT doc_id FROM newsbot_articles WHERE duplicate_of = %s ORDER BY seq", (doc_id,))
+
+    def put(self, doc_id: str, record: DocRecord, text: str | None = None) -> None:
+        m = record.metadata
+        if record.duplicate_of:  # a duplicate keeps no text of its own
+            text = None
+        self.cur.execute(
+            "INSERT INTO newsbot_articles (content_hash, meta_hash, metadata, duplicate_of, origin, source, published_at, text, doc_id)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (doc_id) DO UPDATE SET content_hash = excluded.content_hash,"
+            " meta_hash = excluded.meta_hash, metadata = excluded.metadata, duplicate_of = excluded.duplicate_of,"
+            " origin = excluded.origin, source = excluded.source, published_at = excluded.published_at,"
+            " text = CASE WHEN excluded.duplicate_of IS NOT NULL THEN NULL ELSE coalesce(excluded.text, newsbot_articles.text) END",
+            (record.content_hash, record.meta_hash, json.dumps(m, ensure_ascii=False), record.duplicate_of, record.origin,
+             m.get("source"), m.get("published_at"), text, doc_id))
+        self.changed = True
+
+    def delete(self, doc_id: str) -> None:
+        self.cur.execute("DELETE FROM newsbot_chunks WHERE doc_id = %s", (doc_id,))
+        self.cur.execute("DELETE FROM newsbot_articles WHERE doc_id = %s", (doc_id,))
+        self.changed = True
+
+    def add_chunks(self, doc_id: str, nodes: list[TextNode], keyword_texts: list[str]) -> None:
+        if not nodes:
+            return
+        import psycopg2.extras
+
+        vectors = np.asarray([n.get_embedding() for n in nodes], dtype="float32")
+        if vectors.shape[1] != self.dim:
+            raise IndexError_(f"{self.store.location}: got {vectors.shape[1]}-d vectors for a {self.dim}-d index")
+        rows = [(node.id_, doc_id, seq, node.start_char_idx or 0, node.end_char_idx or 0, node.get_content(), vec, ktext)
+                for seq, (node, vec, ktext) in enumerate(zip(nodes, vectors, keyword_texts))]
+        psycopg2.extras.execute_values(
+            self.cur, "INSERT INTO newsbot_chunks (chunk_id, doc_id, seq, start_idx, end_idx, text, embedding, tsv) VALUES %s", rows,
+            template=f"(%s, %s, %s, %s, %s, %s, %s, to_tsvector('{TEXT_CONFIG}', %s))", page_size=500)
+        self.changed = True
+
+    def chunk_count(self) -> int:
+        return self._one("SELECT count(*) FROM newsbot_chunks")[0]
+
+
+# ---- read views -------------------------------------------------------------------------------
+
+
+class PgVectorSeam(BasePydanticVectorStore):
+    """The dense side as a llama-index vector store: `query(VectorStoreQuery)` answered by pgvector's HNSW
+    index inside the view's snapshot. Read-only: writes go through `Store.writer()` (one transaction)."""
+
+    stores_text: bool = False
+    _corpus: Any = PrivateAttr()
+
+    def __init__(self, corpus: "PgCorpus") -> None:
+        super().__init__()
+        self._corpus = corpus
+
+    @property
+    def client(self) -> Any:
+        return self._corpus
+
+    def add(self, nodes: list[BaseNode], **kwargs: Any) -> list[str]:
+        raise NotImplementedError("the PostgreSQL store is written through Store.writer() (index/ingest.py)")
+
+    def delete(self, ref_doc_id: str, **kwargs: Any) -> None:
+        raise NotImplementedError("the PostgreSQL store is written through Store.writer() (index/ingest.py)")
+
+    def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
+        hits = self._corpus.dense(query.query_embedding, query.similarity_top_k)
+        return VectorStoreQueryResult(ids=[c for c, _ in hits], similarities=[s for _, s in hits])
+
+
+class _Docs(Mapping):
+    def __init__(self, corpus: "PgCorpus") -> None:
+        self.c = corpus
+
+    def __len__(self) -> int:
+        return self.c._one("SELECT count(*) FROM newsbot_articles")[0] if self.c._ready else 0
+
+    def __iter__(self):
+        if self.c._ready:
+            yield from (d for (d,) in self.c._rows("SELECT doc_id FROM newsbot_articles ORDER BY seq"))
+
+    def __contains__(self, doc_id: object) -> bool:
+        return self.c._ready and self.c._one("SELECT 1 FROM newsbot_articles WHERE doc_id = %s", (doc_id,)) is not None
+
+    def __getitem__(self, doc_id: str) -> DocRecord:
+        row = self.c._ready and self.c._one(
+            "SELECT content_hash, meta_hash, metadata, duplicate_of, origin FROM newsbot_articles WHERE doc_id = %s", (doc_id,))
+        if not row:
+            raise KeyError(doc_id)
+        return _record(row, [c for (c,) in self.c._rows("SELECT chunk_id FROM newsbot_chunks WHERE doc_id = %s ORDER BY seq", (doc_id,))])
+
+
+class _Texts(Mapping):
+    def __init__(self, corpus: "PgCorpus") -> None:
+        self.c = corpus
+
+    def __len__(self) -> int:
+        return self.c._one("SELECT count(*) FROM newsbot_articles WHERE text IS NOT NULL")[0] if self.c._ready else 0
+
+    def __iter__(self):
+        if self.c._ready:
+            yield from (d for (d,) in self.c._rows("SELECT doc_id FROM newsbot_articles WHERE text IS NOT NULL ORDER BY seq"))
+
+    def __contains__(self, doc_id: object) -> bool:
+        return self.c._ready and self.c._one("SELECT 1 FROM newsbot_articles WHERE doc_id = %s AND text IS NOT NULL",
+                                             (doc_id,)) is not None
+
+    def __getitem__(self, doc_id: str) -> str:
+        row = self.c._ready and self.c._one("SELECT text FROM newsbot_articles WHERE doc_id = %s", (doc_id,))
+        if not row or row[0] is None:
+            raise KeyError(doc_id)
+        return row[0]
+
+
+class _Duplicates(Mapping):
+    def __init__(self, corpus: "PgCorpus") -> None:
+        self.c = corpus
+
+    def __getitem__(self, doc_id: str) -> list[str]:
+        out = [d for (d,) in self.c._rows("SELECT doc_id FROM newsbot_articles WHERE duplicate_of = %s ORDER BY seq", (doc_id,))] \
+            if self.c._ready else []
+        if not out:
+            raise KeyError(doc_id)
+        return out
+
+    def __iter__(self):
+        if self.c._ready:
+            yield from (d for (d,) in self.c._rows("SELECT DISTINCT duplicate_of FROM newsbot_articles WHERE duplicate_of IS NOT NULL"))
+
+    def __len__(self) -> int:
+        return self.c._one("SELECT count(DISTINCT duplicate_of) FROM newsbot_articles")[0] if self.c._ready else 0
+
+
+class PgCorpus(Corpus):
+    """A read view: one connection per reading thread; `reading()` pins one REPEATABLE READ snapshot
+    for an answer (writers go on meanwhile; the view sees their commits after it)."""
+
+    def __init__(self, store: PgStore, con, dim: int, build: dict, generation: int) -> None:
+        self.store = store
+        self.dim = dim
+        self.build = build
+        self._generation = generation
+        self._ready = con is not None
+        self._local = threading.local()
+        if con is not None:
+            self._local.con = con
+        self._cons = [con] if con is not None else []
+        self._cons_lock = threading.Lock()
+        self._total: int | None = None
+        self.docs = _Docs(self)
+        self.texts = _Texts(self)
+        self._dupes = _Duplicates(self)
+        self.vector_store = PgVectorSeam(self)
+
+    # ---- connection per thread ------------------------------------------------------------------
+
+    def _con(self):
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self.store.connect()
+            self.store._register_vector(con)
+            with con.cursor() as cur:
+                cur.execute(f"SET hnsw.ef_search = {EF_SEARCH}")
+            self._local.con = con
+            with self._cons_lock:
+                self._cons.append(con)
+        return con
+
+    def _rows(self, sql: str, args: tuple = ()) -> list:
+        try:
+            with self._con().cursor() as cur:
+                cur.execute(sql, args)
+                return cur.fetchall()
+        except self.store._pg.OperationalError as e:
+            raise self.store._error(e) from None
+
+    def _one(self, sql: str, args: tuple = ()):
+        rows = self._rows(sql, args)
+        return rows[0] if rows else None
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        if not self._ready:
+            yield
+            return
+        depth = getattr(self._local, "depth", 0)
+        con = self._con()
+        if depth == 0:
+            with con.cursor() as cur:
+                cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                cur.execute("SELECT 1")  # the snapshot is taken at the first statement: now
+        self._local.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._local.depth = depth
+            if depth == 0 and not con.closed:
+                with con.cursor() as cur:
+                    cur.execute("ROLLBACK")  # read-only: nothing to commit
+
+    def close(self) -> None:
+        with self._cons_lock:
+            for con in self._cons:
+                con.close()
+            self._cons.clear()
+        self._ready = False
+
+    # ---- read API -----------------------------------------------------------------------------
+
+    def generation(self) -> int:
+        return self._generation
+
+    @property
+    def chunk_count(self) -> int:
+        return self._one("SELECT count(*) FROM newsbot_chunks")[0] if self._ready else 0
+
+    def node(self, chunk_id: str) -> TextNode:
+        row = self._ready and self._one("SELECT chunk_id, doc_id, start_idx, end_idx, text FROM newsbot_chunks WHERE chunk_id = %s",
+                                        (chunk_id,))
+        if not row:
+            raise KeyError(chunk_id)
+        return _node(row)
+
+    def dense(self, vector, k: int) -> list[tuple[str, float]]:
+        if not self._ready or k <= 0:
+            return []
+        q = np.asarray(vector, dtype="float32")
+        rows = self._rows("SELECT chunk_id, 1 - (embedding <=> %s) FROM newsbot_chunks ORDER BY embedding <=> %s LIMIT %s", (q, q, k))
+        return [(c, float(s)) for c, s in rows]
+
+    def keyword(self, query: str, k: int) -> list[str]:
+        if not self._ready or k <= 0:
+            return []
+        words = kw.terms(query)[: kw.MAX_TERMS * 2]
+        if not words:
+            return []
+        # Each word becomes lexemes through PostgreSQL's own parser (plainto_tsquery: any text is safe, no
+        # query syntax of the user's reaches the server). Then, as in the embedded engine (index/keyword.py),
+        # the rarest lexemes are kept within a budget of postings, and ranked BM25-like: each kept lexeme's
+        # ts_rank weighted by its IDF (document frequencies counted through the GIN index, capped).
+        rows = self._rows(f"SELECT plainto_tsquery('{TEXT_CONFIG}', w)::text FROM unnest(%s::text[]) WITH ORDINALITY AS t(w, i) ORDER BY i",
+                          (words,))
+        lexemes = list(dict.fromkeys(lex.replace("''", "'") for (q,) in rows for lex in _LEXEME.findall(q or "")))
+        if not lexemes:
+            return []
+        literals = ["'" + lex.replace("\\", "\\\\").replace("'", "''") + "'" for lex in lexemes]
+        rows = self._rows(f"SELECT l, (SELECT count(*) FROM (SELECT 1 FROM newsbot_chunks WHERE tsv @@ l::tsquery LIMIT {DF_CAP}) s)"
+                          " FROM unnest(%s::text[]) l", (literals,))
+        df = sorted(((int(n), l) for l, n in rows if n), key=lambda t: t[0])
+        if not df:
+            return []
+        kept, postings = [], 0
+        for n, literal in df[: kw.MAX_TERMS]:
+            if kept and postings + n > kw.POSTINGS_BUDGET:
+                break
+            kept.append((literal, n))
+            postings += n
+        total = max(self._chunk_total(), max(n for _, n in kept))
+        # BM25 (k1 1.2, b 0.75, as FTS5's bm25()) from what a tsvector gives cheaply: a one-lexeme ts_rank is
+        # 0.1 * sum(1/i^2, i = 1..tf) / (pi^2/6), inverted here to tf; length(tsv) (distinct lexemes) is the
+        # chunk length, relative to the mean over the kept lexemes' matches.
+        terms = []
+        for literal, n in kept:
+            idf = max(1e-6, math.log((total - n + 0.5) / (n + 0.5)))  # FTS5's bm25(): a term in over half the chunks weighs ~0
+            tf = "greatest(1, 1 / greatest(0.01, 1.644934 - 16.44934 * ts_rank(tsv, %s::tsquery, 0)) - 0.55)"
+            terms.append((f"CASE WHEN tsv @@ %s::tsquery THEN {idf:.6f} * (2.2 * {tf}) / ({tf} + 1.2 * (0.25 + 0.75 * length(tsv) / avg_len))"
+                          " ELSE 0 END", [literal, literal, literal]))
+        score = " + ".join(t for t, _ in terms)
+        rows = self._rows(f"WITH m AS (SELECT id, chunk_id, tsv FROM newsbot_chunks WHERE tsv @@ %s::tsquery),"
+                          " a AS (SELECT greatest(1, avg(length(tsv))) AS avg_len FROM m)"
+                          f" SELECT chunk_id FROM m, a ORDER BY {score} DESC, id LIMIT %s",
+                          (" | ".join(l for l, _ in kept), *[x for _, args in terms for x in args], k))
+        return [r[0] for r in rows]
+
+    def _chunk_total(self) -> int:
+        """Chunks, for IDF: the planner's estimate when ANALYZE has run (free), else a count (cached per view)."""
+        if self._total is None:
+            est = self._one("SELECT reltuples FROM pg_class WHERE oid = 'newsbot_chunks'::regclass")[0]
+            self._total = int(est) if est and est > 0 else self.chunk_count
+        return self._total
+
+    def chunk_vector(self, chunk_id: str) -> list[float]:
+        row = self._ready and self._one("SELECT embedding FROM newsbot_chunks WHERE chunk_id = %s", (chunk_id,))
+        if not row:
+            raise KeyError(chunk_id)
+        vector = row[0].to_numpy() if hasattr(row[0], "to_numpy") else row[0]  # pgvector >= 0.4 returns a Vector
+        return np.asarray(vector, dtype="float32").tolist()
+
+    def outlet_count(self) -> int:
+        if not self._ready:
+            return 0
+        return self._one("SELECT count(DISTINCT coalesce(nullif(source, ''), chr(1) || doc_id)) FROM newsbot_articles")[0]
+
+    def duplicates_index(self) -> Mapping[str, list[str]]:
+        return self._dupes
+
+    def stats(self) -> StoreStats:
+        if not self._ready:
+            return StoreStats(0, 0, [], None, None)
+        outlets = [s for (s,) in self._rows("SELECT DISTINCT source FROM newsbot_articles WHERE source IS NOT NULL AND source != '' ORDER BY source")]
+        first, last = self._one("SELECT min(published_at), max(published_at) FROM newsbot_articles WHERE published_at IS NOT NULL AND published_at != ''")
+        disk = self._one("SELECT sum(pg_total_relation_size(t::regclass)) FROM unnest(ARRAY['newsbot_meta', 'newsbot_articles', 'newsbot_chunks']) t")[0]
+        return StoreStats(len(self.docs), self.chunk_count, outlets, first, last, 0, int(disk or 0))
