@@ -57,7 +57,7 @@ def main() -> None:
     settings = IndexSettings()
     real = get_embedder(settings.embed_model, 32)
     t = time.perf_counter()
-    sample = [f"Line {i} reports that the harbour council moved {i} units on day {i % 31}. " * 8 for i in range(256)]
+    sample = [f"Line {i} reports that the harbour council moved {i} units on day {i % 31}. " * 8 for i in range(32)]
     real.get_text_embedding_batch(sample)
     per_chunk = (time.perf_counter() - t) / len(sample)
     embedder = real if args.real_embedder else StandIn()

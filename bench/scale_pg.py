@@ -118,7 +118,7 @@ def server_memory_mb(pid: int) -> float:
     return (uss + shared) / 1e6
 
 
-def measure(url: str, questions: list[str], n_queries: int, server_pid: int | None) -> dict:
+def measure(url: str, questions: list[str], n_queries: int, server_pid: int | None, n_answers: int = 50) -> dict:
     from index.config import RetrievalSettings
     from index.embedding import get_embedder
     from index.pg_store import PgStore
@@ -130,7 +130,7 @@ def measure(url: str, questions: list[str], n_queries: int, server_pid: int | No
         cur.execute("SELECT pg_database_size(current_database())")
         res: dict = {"disk_mb": cur.fetchone()[0] / 1e6}
     qfile = OUT / "questions.txt"
-    qfile.write_text("\n".join(questions[:50]))
+    qfile.write_text("\n".join(questions[:n_answers]))
     t = time.perf_counter()
     proc = subprocess.run([sys.executable, scale.__file__, "serve", url, str(qfile)], capture_output=True, text=True, timeout=900)
     if proc.returncode:
@@ -219,6 +219,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--answers", type=int, default=50, help="questions the fresh process answers (cold start, then memory)")
     ap.add_argument("--url", help="an existing server (postgresql://...); a database per size is created on it")
     ap.add_argument("--vectors", type=Path, help="folder of the cached chunks.jsonl + vectors-*.npy (default bench/out/scale)")
     args = ap.parse_args()
@@ -243,7 +244,7 @@ def main() -> None:
             url = fresh_database(server_url, f"newsbot_scale_{size}")
             b = build(url, size, rows, vectors, meta)
             print(f"[{size}] built: {b}", flush=True)
-            m = measure(url, questions, args.queries, pid)
+            m = measure(url, questions, args.queries, pid, args.answers)
             m.update(add_one(url, new_article))
             m.update(b)
             m["write_chunks_per_s"] = b["chunks"] / b["write_s"]
@@ -254,8 +255,10 @@ def main() -> None:
     finally:
         if server is not None:
             server.cleanup()
-    (OUT / "results.json").write_text(json.dumps(results, indent=1))
-    table(results)
+    saved = OUT / "results.json"  # sizes measured by earlier runs are kept (and shown)
+    merged = {**(json.loads(saved.read_text()) if saved.exists() else {}), **{str(k): v for k, v in results.items()}}
+    saved.write_text(json.dumps(merged, indent=1))
+    table(dict(sorted(merged.items(), key=lambda kv: int(kv[0]))))
 
 
 if __name__ == "__main__":

@@ -13,17 +13,43 @@ def make_splitter(chunk_size: int, chunk_overlap: int) -> SentenceSplitter:
     return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=min(chunk_overlap, chunk_size // 2), include_metadata=False)
 
 
+MAX_BLOCK = 100_000  # characters handed to the SentenceSplitter at once
+
+
+def _blocks(text: str) -> list[tuple[int, str]]:
+    """(offset, piece) of at most MAX_BLOCK characters, cut after a sentence end (else at a space).
+
+    One huge paragraph (a 15 MB file) goes to nltk's punkt as one string: its regexes then run into
+    their 5 s timeout (a crash) or take superlinear time. Ordinary articles are one block, unchanged.
+    """
+    out, start = [], 0
+    while len(text) - start > MAX_BLOCK:
+        window = text[start : start + MAX_BLOCK]
+        cut = max(window.rfind(". "), window.rfind("\n"))
+        if cut < MAX_BLOCK // 2:
+            cut = window.rfind(" ")
+        if cut <= 0:
+            cut = MAX_BLOCK - 1
+        out.append((start, text[start : start + cut + 1]))
+        start += cut + 1
+    out.append((start, text[start:]))
+    return out
+
+
 def chunk_article(article: Article, splitter: SentenceSplitter) -> list[TextNode]:
     """Chunks with ids `<doc_id>#<n>` and `start_char_idx`/`end_char_idx` into `article.text`."""
-    doc = Document(text=article.text, id_=article.doc_id)
+    parsed = []
+    for offset, piece in _blocks(article.text):
+        for node in splitter.get_nodes_from_documents([Document(text=piece, id_=article.doc_id)]):
+            parsed.append((offset, node))
     nodes = []
     cursor = 0
-    for n, node in enumerate(splitter.get_nodes_from_documents([doc])):
+    for n, (offset, node) in enumerate(parsed):
         text = node.get_content()
-        start = article.text.find(text, max(0, cursor - len(text)))
+        start = article.text.find(text, max(offset, cursor - len(text)), offset + MAX_BLOCK + len(text))
         if start < 0:  # the splitter normalised something; fall back to its own offsets
-            start = node.start_char_idx or 0
-            text = article.text[start : node.end_char_idx]
+            start = offset + (node.start_char_idx or 0)
+            text = article.text[start : offset + (node.end_char_idx or 0)]
         cursor = start + 1
         chunk = TextNode(
             id_=f"{article.doc_id}#{n}",

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 _WORD = re.compile(r"\w+")
 MAX_TERMS = 16
-POSTINGS_BUDGET = 150_000  # sum of the kept terms' document frequencies; the rarest term is always kept
+POSTINGS_BUDGET = 20_000  # sum of the kept terms' document frequencies; the rarest term is always kept
 
 # FTS5's `porter` tokenizer is Martin Porter's original algorithm; PyStemmer's "porter" is the same one,
 # so a stem computed here is the term FTS5 stored (needed to look document frequencies up in fts5vocab).

