@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from index.article import Article, Rejection, read_paths
-from index.chunking import chunk_article, embedding_text, make_splitter
+from index.chunking import CHUNK_TEXT, chunk_article, embedding_text, make_splitter
 from index.config import IndexSettings
 from index.store import Corpus, DocRecord, IndexError_, IndexStore, duplicates_map
 
@@ -140,7 +140,8 @@ def ingest_articles(articles: list[Article], store: IndexStore, settings: IndexS
                     progress: Progress | None = None) -> IngestReport:
     """Bring the index at `store` in line with `articles` (already read and cleaned: files, feeds, uploads).
     An article whose doc_id is indexed with other text replaces it; writes only when something changed."""
-    build = {"embed_model": settings.embed_model, "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap}
+    build = {"embed_model": settings.embed_model, "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
+             "chunk_text": CHUNK_TEXT}
     with store.lock():
         corpus = store.load(embedder, dim)
         if corpus.docs and corpus.build and corpus.build != build:

@@ -135,7 +135,12 @@ class Corpus:
             if bm25_dir and bm25_dir.is_dir():
                 self._bm25 = BM25Retriever.from_persist_dir(str(bm25_dir))
             else:
-                nodes = list(self.index.docstore.docs.values())
+                from llama_index.core.schema import TextNode
+
+                from index.chunking import keyword_text
+
+                # BM25 indexes what `keyword_text` gives (headline + chunk); hits are read back by node id.
+                nodes = [TextNode(id_=n.node_id, text=keyword_text(n)) for n in self.index.docstore.docs.values()]
                 self._bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(20, len(nodes)), language="english", verbose=False)
         return self._bm25
 
