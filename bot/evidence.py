@@ -162,7 +162,7 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         # Has what is asked for, and states what the question takes for granted ("how many ... arrested").
         c.typed = has_kind(asks.kind, c.text, question) and (not asks.premise or states(asks, c.text, similar))
         # "How many civilians": "31 civilians" answers it; "dozens of civilians" less so.
-        bound = bool(counted and any(noun in counted for _, noun, _ in _counts(c.text)))
+        bound = bool(counted and _counts_noun(c.text, counted))
         title = titles[c.doc_id]
         x[n] = (c.cosine, c.focus, overlap, c.typed, bound, match_fraction(literals, c.text) if literals else 1.0,
                 c.doc_literals, tokens <= q_tokens, len(tokens - q_tokens) / max(1, len(tokens)), 1 / (1 + c.hit_rank),
@@ -274,6 +274,11 @@ def _counts(text: str) -> list[tuple[int, str, bool]]:
         if words and words[0] not in _UNITS:
             out.append((int(m.group(2).replace(",", "")), stem(words[0]), bool(m.group(1))))
     return out
+
+
+def _counts_noun(text: str, counted: set[str]) -> bool:
+    """A figure followed, within three words, by the counted noun: "14 cargo ships" counts ships."""
+    return any(counted & {stem(w) for w in m.group(3).lower().split()} for m in _COUNT.finditer(text))
 
 
 def conflict(a: str, b: str) -> str | None:

@@ -34,14 +34,16 @@ WEIGHTS = Path(__file__).with_name("scorer_weights.json")
 
 
 @lru_cache(maxsize=1)
-def _weights() -> tuple[np.ndarray, float]:
+def _weights() -> tuple[np.ndarray, float, str]:
     data = json.loads(WEIGHTS.read_text())
     if tuple(data["features"]) != FEATURES:
         raise RuntimeError(f"{WEIGHTS} was fitted on other features; rerun bench/fit_scorer.py")
-    return np.asarray(data["weights"], dtype="float32"), float(data["bias"])
+    return np.asarray(data["weights"], dtype="float32"), float(data["bias"]), data.get("link", "logistic")
 
 
 def probabilities(x: np.ndarray) -> np.ndarray:
-    """P(the sentence states the answer) for each row of features (columns in FEATURES order)."""
-    w, b = _weights()
-    return 1.0 / (1.0 + np.exp(-(x @ w + b)))
+    """P(the sentence states the answer) for each row of features (columns in FEATURES order); with
+    `"link": "linear"` in the weights file, the plain weighted sum (hand-set weights)."""
+    w, b, link = _weights()
+    z = x @ w + b
+    return z if link == "linear" else 1.0 / (1.0 + np.exp(-z))
