@@ -6,7 +6,7 @@ refusal} x {llm local, llm none}, and the stock llama-index pipeline beside it (
 Sets (built at run time under the gitignored bench/out/; third-party data is read from ../shared and
 never copied into the repository):
   dev             ../shared/data/realtimeqa-dev as it is (4 weeks, 575 articles, 59 questions)
-  heldout         4 other weeks of ../shared/data/realtimeqa-2022 (HELDOUT_WEEKS), cut like the dev slice:
+  heldout         2 other weeks of ../shared/data/realtimeqa-2022 (HELDOUT_WEEKS), cut like the dev slice:
                   the weeks' questions, and the search results listed under them (see `week_slice`)
   dev-absent,     the same questions on the same corpus minus every question's gold articles: every
   heldout-absent  answer must be a refusal (the "evidence absent" set)
