@@ -48,7 +48,7 @@ def _embed(embedder, texts: list[str]) -> np.ndarray:
     return np.stack([found[t] for t in texts])
 
 
-@dataclass
+@dataclass(eq=False)  # one candidate is one object (`c in chosen`); its arrays do not compare
 class Evidence:
     doc_id: str
     start: int
