@@ -120,6 +120,9 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
                 continue
             seen.add((hit.doc_id, s.start))
             start, end = quoted_span(corpus.texts[hit.doc_id], sents, i)
+            if (hit.doc_id, start, -end) in seen:  # two sentences of one quotation: one candidate
+                continue
+            seen.add((hit.doc_id, start, -end))
             text = corpus.texts[hit.doc_id][start:end]
             cands.append(Evidence(hit.doc_id, start, end, text, 0.0, 0.0, rank, doc_literals=hit.literal_match, position=i))
     if not cands:
