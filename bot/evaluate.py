@@ -7,6 +7,7 @@ Questions file, JSONL: {"id", "question", "answers": [aliases], "all_answers"?: 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -48,20 +49,36 @@ class Row:
     answer: str
     supporting: int = 0  # citations not marked as the other side of a disagreement
     supporting_precise: int = 0
+    correct_anywhere: bool = False  # looser: an alias anywhere in the reply (any cited sentence)
 
 
 def _contains(answer: str, alias: str) -> bool:
     return alias.lower() in answer.lower()
 
 
+_FIRST_CITED = re.compile(r"^.*?\[\d{1,3}\](?:\s*\[\d{1,3}\])*", re.S)
+
+
+def lead(answer: str) -> str:
+    """What a reader sees first: the first line of the reply, up to its first citation marks
+    ("India denied involvement [1][3]"). Accuracy is scored on this, so an answer buried under
+    a wrong lead sentence does not count."""
+    first = next((line for line in answer.splitlines() if line.strip()), "")
+    m = _FIRST_CITED.match(first)
+    return m.group(0) if m else first
+
+
 def score_one(q: dict, a: dict, texts: dict[str, str], followup: bool) -> Row:
     answerable = bool(q["answers"])
     refused = bool(a.get("refused"))
+    def says(text: str) -> bool:
+        return any(_contains(text, x) for x in q["answers"]) and all(_contains(text, x) for x in q.get("all_answers", []))
+
     if answerable:
-        correct = not refused and any(_contains(a["answer"], x) for x in q["answers"]) and all(
-            _contains(a["answer"], x) for x in q.get("all_answers", []))
+        correct = not refused and says(lead(a["answer"]))
+        anywhere = not refused and says(a["answer"])
     else:
-        correct = refused
+        correct = anywhere = refused
     docs = list(dict.fromkeys(r["doc_id"] for r in a.get("retrieved", [])))
     gold = set(q["gold_doc_ids"])
     rank = next((i for i, d in enumerate(docs, 1) if d in gold), None) if gold else None
@@ -72,7 +89,7 @@ def score_one(q: dict, a: dict, texts: dict[str, str], followup: bool) -> Row:
     supporting = [c for c in cits if c.get("n") not in disputed]
     return Row(str(q["id"]), q["question"], answerable, followup, correct, refused, rank, len(cits), verbatim, precise,
                float(a.get("timings_ms", {}).get("total", 0.0)), a.get("answer", ""),
-               len(supporting), sum(1 for c in supporting if c["doc_id"] in gold))
+               len(supporting), sum(1 for c in supporting if c["doc_id"] in gold), anywhere)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -97,7 +114,8 @@ def summarize(rows: list[Row]) -> dict:
 
     return {
         "questions": len(rows),
-        "answer_accuracy": ratio(sum(r.correct for r in ans), len(ans)),
+        "answer_accuracy": ratio(sum(r.correct for r in ans), len(ans)),  # an alias in the lead
+        "accuracy_any_cited": ratio(sum(r.correct_anywhere for r in ans), len(ans)),  # looser: anywhere
         "hit@1": ratio(sum(1 for r in ranked if r.rank == 1), len(ranked)),
         "hit@5": ratio(sum(1 for r in ranked if r.rank and r.rank <= 5), len(ranked)),
         "mrr": ratio(sum(1 / r.rank for r in ranked if r.rank), len(ranked)),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answer_type import STRICT, analyse, has_kind, states
+from bot.scorer import FEATURES, probabilities
 from index.literals import extract, match_fraction
 from index.retrieve import Hit
 from index.store import Corpus
@@ -25,7 +26,6 @@ _WH = re.compile(r"^\s*(who|whom|whose|what|which|where|when|why|how( many| much
                  r"|^\s*(who|what|which|where|when|how)\b", re.I)
 
 
-KEYWORD_WEIGHT = 0.3
 
 _VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()  # sentence text -> embedding, shared across questions
 _VECTORS_MAX = 50_000
@@ -48,7 +48,7 @@ def _embed(embedder, texts: list[str]) -> np.ndarray:
     return np.stack([found[t] for t in texts])
 
 
-@dataclass
+@dataclass(eq=False)  # one candidate is one object (`c in chosen`); its arrays do not compare
 class Evidence:
     doc_id: str
     start: int
@@ -61,6 +61,42 @@ class Evidence:
     focus: float = 0.0  # cosine to the question without its names and figures
     typed: bool = True  # has the kind of thing the question asks for
     doc_literals: float = 1.0  # share of the question's years, figures and names its article has
+    position: int = 0  # sentence number in its article
+    features: np.ndarray | None = None  # bot.scorer.FEATURES, for fitting the scorer
+
+
+def _open_quotes(text: str) -> tuple[int, int]:
+    """(curly opening marks minus closing ones, straight double quotes mod 2)."""
+    return text.count("“") - text.count("”"), text.count('"') % 2
+
+
+def quoted_span(text: str, sents, i: int, max_chars: int = 700) -> tuple[int, int]:
+    """Sentence i of `text`, widened to the neighbouring sentences that close (or open) a quotation it
+    leaves open, so that a quote shown to a reader keeps its quotation marks balanced ("“We reject the
+    allegations. Pakistan should address its grievances,” Jaiswal said."). When that would pass
+    `max_chars`, the sentence alone, without a dangling mark at either end. Offsets into `text`."""
+    a, b = sents[i].start, sents[i].end
+    curly, straight = _open_quotes(text[a:b])
+    if not curly and not straight:
+        return a, b
+    if curly > 0 or straight:  # opened here, closed later
+        k = i
+        while k + 1 < len(sents) and sents[k + 1].end - a <= max_chars:
+            k += 1
+            if _open_quotes(text[a : sents[k].end]) == (0, 0):
+                return a, sents[k].end
+    if curly < 0 or straight:  # closed here, opened earlier
+        j = i
+        while j > 0 and b - sents[j - 1].start <= max_chars:
+            j -= 1
+            if _open_quotes(text[sents[j].start : b]) == (0, 0):
+                return sents[j].start, b
+    # Out of reach: drop a dangling mark at either end (still a verbatim substring).
+    if curly > 0 and text[a] == "“" or straight and text[a] == '"':
+        a += 1
+    elif curly < 0 and text[b - 1] == "”" or straight and text[b - 1] == '"':
+        b -= 1
+    return a, b
 
 
 def focus_tokens(question: str, literals=None) -> set[str]:
@@ -76,13 +112,19 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     cands: list[Evidence] = []
     for rank, hit in enumerate(hits[:max_hits]):
         # Whole sentences that overlap the passage: a chunk may start mid-sentence.
-        for s in corpus.sentences(hit.doc_id):
+        sents = corpus.sentences(hit.doc_id)
+        for i, s in enumerate(sents):
             if s.end <= hit.start or s.start >= hit.end:
                 continue
             if (hit.doc_id, s.start) in seen or len(s.text.split()) < 6:  # bylines, headings
                 continue
             seen.add((hit.doc_id, s.start))
-            cands.append(Evidence(hit.doc_id, s.start, s.end, s.text, 0.0, 0.0, rank, doc_literals=hit.literal_match))
+            start, end = quoted_span(corpus.texts[hit.doc_id], sents, i)
+            if (hit.doc_id, start, -end) in seen:  # two sentences of one quotation: one candidate
+                continue
+            seen.add((hit.doc_id, start, -end))
+            text = corpus.texts[hit.doc_id][start:end]
+            cands.append(Evidence(hit.doc_id, start, end, text, 0.0, 0.0, rank, doc_literals=hit.literal_match, position=i))
     if not cands:
         return []
     q = np.asarray(embedder.get_query_embedding(question), dtype="float32")
@@ -108,7 +150,13 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     token_sets = [set(root_tokens(c.text)) for c in cands]
     idf = {t: math.log(1 + len(cands) / (1 + sum(t in ts for ts in token_sets))) for t in q_tokens}
     q_weight = sum(idf.values()) or 1.0
-    for c, v, tokens in zip(cands, vecs, token_sets):
+    titles = {c.doc_id: (corpus.docs[c.doc_id].metadata.get("title") or "").strip() for c in cands}
+    named = [t for t in dict.fromkeys(titles.values()) if t]
+    title_vec = dict(zip(named, _embed(embedder, named))) if named else {}
+    agree = vecs @ vecs.T >= 0.6  # paraphrase-level agreement between candidate sentences
+    docs = np.array([c.doc_id for c in cands])
+    x = np.zeros((len(cands), len(FEATURES)), dtype="float32")
+    for n, (c, v, tokens) in enumerate(zip(cands, vecs, token_sets)):
         c.vector = v
         c.cosine = float(v @ q)
         c.focus = float(v @ q_focus)
@@ -117,16 +165,48 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         # Has what is asked for, and states what the question takes for granted ("how many ... arrested").
         c.typed = has_kind(asks.kind, c.text, question) and (not asks.premise or states(asks, c.text, similar))
         # "How many civilians": "31 civilians" answers it; "dozens of civilians" less so.
-        bound = bool(counted and any(noun in counted for _, noun, _ in _counts(c.text)))
-        c.score = (0.5 * (c.cosine + c.focus) + KEYWORD_WEIGHT * overlap + (0.08 if c.typed else -0.1) + 0.1 * bound
-                   + (0.1 * (match_fraction(literals, c.text) - 1) if literals else 0)
-                   - 0.4 * (1 - c.doc_literals)  # the 2018 report does not answer a question about 2019
-                   - (0.1 if tokens <= q_tokens else 0))  # restates the question, adds nothing
+        bound = bool(counted and _counts_noun(c.text, counted))
+        title = titles[c.doc_id]
+        x[n] = (c.cosine, c.focus, overlap, c.typed, bound, match_fraction(literals, c.text) if literals else 1.0,
+                c.doc_literals, tokens <= q_tokens, len(tokens - q_tokens) / max(1, len(tokens)), 1 / (1 + c.hit_rank),
+                1 / (1 + c.position), float(title_vec[title] @ q) if title else 0.0,
+                min(3, len(set(docs[agree[n]]) - {c.doc_id})) / 3)
+        c.features = x[n]
+    for c, p in zip(cands, probabilities(x)):
+        c.score = float(p)
     if asks.kind in STRICT:  # "Which country ...?" is not answered by a sentence that names none
         cands.sort(key=lambda c: (c.typed, c.score), reverse=True)
     else:
         cands.sort(key=lambda c: c.score, reverse=True)
     return cands
+
+
+def _paragraph(text: str, c: Evidence, reach: int = 700) -> str:
+    """The paragraph around a sentence ("In a statement ..., the group said" names its group a sentence
+    earlier), at most `reach` characters either side."""
+    a = max(text.rfind("\n", 0, c.start) + 1, c.start - reach)
+    b = text.find("\n", c.end)
+    return text[a : min(b if b >= 0 else len(text), c.end + reach)]
+
+
+def stating(corpus: Corpus, hits: list[Hit], cands: list[Evidence], question: str) -> tuple[list[Evidence], list[str]]:
+    """The candidates whose own passage (the retrieved chunk, the sentence's paragraph, and the article's
+    title, date and dateline) states every name, year and figure the question requires, in their order;
+    and, when none does, the required literals the best-covered passage lacks."""
+    required = [l for l in extract(question) if l.required]
+    if not required:
+        return cands, []
+    keep, best_missing = [], [l.text for l in required]
+    for c in cands:
+        hit = hits[c.hit_rank]
+        meta = corpus.docs[c.doc_id].metadata
+        passage = " ".join(str(meta.get(k) or "") for k in ("title", "published_at", "dateline")) + "\n" + hit.text + "\n" + _paragraph(corpus.texts[c.doc_id], c)
+        missing = [l.text for l in required if not l.found_in(passage)]
+        if not missing:
+            keep.append(c)
+        elif len(missing) < len(best_missing):
+            best_missing = missing
+    return keep, ([] if keep else best_missing)
 
 
 def _similar_words(embedder, threshold: float = 0.62):
@@ -197,6 +277,11 @@ def _counts(text: str) -> list[tuple[int, str, bool]]:
         if words and words[0] not in _UNITS:
             out.append((int(m.group(2).replace(",", "")), stem(words[0]), bool(m.group(1))))
     return out
+
+
+def _counts_noun(text: str, counted: set[str]) -> bool:
+    """A figure followed, within three words, by the counted noun: "14 cargo ships" counts ships."""
+    return any(counted & {stem(w) for w in m.group(3).lower().split()} for m in _COUNT.finditer(text))
 
 
 def conflict(a: str, b: str) -> str | None:

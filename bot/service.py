@@ -134,7 +134,16 @@ class Newsbot:
         cands = ev.gather(corpus, hits, query, self.embedder)
         if ev.asks_latest(query):
             cands = ev.prefer_recent(cands, {c.doc_id: corpus.docs[c.doc_id].metadata.get("published_at") for c in cands})
+        # Refusal per passage: the question's names, years and figures must be stated by the passage a
+        # sentence comes from (or its article's title, date, dateline), not merely somewhere in a retrieved
+        # article; sentences from passages that leave one out are not evidence, and the checks below see
+        # only the rest.
+        stated, missing = ev.stating(corpus, hits, cands, query)
         why_not = self._refusal_reason(query, hits, cands, retriever)
+        if not why_not and not stated:
+            why_not = f"no retrieved passage states {', '.join(missing)}"
+        cands = stated
+        why_not = why_not or self._refusal_reason(query, hits, cands, retriever)
         generate_ms = 0.0
         if why_not:
             answer.answer, answer.refused, answer.mode, answer.note = REFUSAL, True, "refused", why_not

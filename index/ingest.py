@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from index.article import Article, Rejection, read_paths
-from index.chunking import chunk_article, embedding_text, keyword_text, make_splitter
+from index.chunking import CHUNK_TEXT, chunk_article, embedding_text, keyword_text, make_splitter
 from index.config import IndexSettings
 from index.store import DocRecord, IndexError_, Store, Writer
 
@@ -122,7 +122,8 @@ def ingest_articles(articles: list[Article], store: Store, settings: IndexSettin
                     progress: Progress | None = None) -> IngestReport:
     """Bring the index at `store` in line with `articles` (already read and cleaned: files, feeds, uploads).
     An article whose doc_id is indexed with other text replaces it; writes only when something changed."""
-    build = {"embed_model": settings.embed_model, "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap}
+    build = {"embed_model": settings.embed_model, "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
+             "chunk_text": CHUNK_TEXT}
     with store.writer(dim) as w:
         stored = w.build
         if stored and stored != build and w.chunk_count():

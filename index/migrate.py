@@ -13,7 +13,7 @@ from pathlib import Path
 
 from llama_index.core.schema import TextNode
 
-from index.chunking import keyword_text
+from index.chunking import CHUNK_TEXT, keyword_text
 from index.embedded import EmbeddedStore
 from index.store import DocRecord, IndexError_
 
@@ -52,7 +52,9 @@ def migrate(root: Path) -> dict:
     chunks = 0
     store._migrating = True
     with store.writer(dim) as w:
-        w.build = manifest.get("build") or {}
+        # The dense text is unchanged (the chunk), so the vectors carry over; the keyword side is rebuilt below
+        # with today's keyword_text, which the build records.
+        w.build = {**(manifest.get("build") or {}), "chunk_text": CHUNK_TEXT}
         w.changed = True
         # Canonical articles first: a duplicate's record names one of them.
         docs = sorted(manifest["docs"].items(), key=lambda kv: kv[1].get("duplicate_of") is not None)
@@ -63,7 +65,8 @@ def migrate(root: Path) -> dict:
             for cid in rec.chunk_ids:
                 data = nodes[cid]["__data__"]
                 node = TextNode(id_=cid, text=data["text"], start_char_idx=data.get("start_char_idx"),
-                                end_char_idx=data.get("end_char_idx"), metadata={"doc_id": doc_id})
+                                end_char_idx=data.get("end_char_idx"),
+                                metadata={"doc_id": doc_id, "title": rec.metadata.get("title") or ""})
                 node.embedding = vectors.reconstruct(int(id_map[cid])).tolist()
                 batch.append(node)
             w.add_chunks(doc_id, batch, [keyword_text(n) for n in batch])

@@ -120,5 +120,8 @@ def test_quotes_are_whole_sentences_even_where_a_chunk_starts_mid_sentence(newsb
     # The chunk holding "Natalie Baker" starts inside "The United States condemned ..., with U.S. deputy ..."
     answer = newsbot.ask("Which American diplomat expressed solidarity with Pakistan?")
     assert "Natalie Baker" in answer.answer.split("\n")[0]
-    for c in answer.citations:
-        assert c.quote in {s.text for s in newsbot.corpus.sentences(c.doc_id)}
+    for c in answer.citations:  # whole sentences (several where a quotation runs on), marks balanced
+        sents = newsbot.corpus.sentences(c.doc_id)
+        start = newsbot.corpus.texts[c.doc_id].find(c.quote)
+        assert start in {s.start for s in sents} and start + len(c.quote) in {s.end for s in sents}
+        assert c.quote.count("“") == c.quote.count("”")

@@ -1,0 +1,49 @@
+"""Which candidate sentence answers: a logistic regression over a few features of each sentence,
+fitted on the dev questions (bench/fit_scorer.py writes bot/scorer_weights.json).
+
+It replaces a hand-weighted sum tuned on ~100 questions about five articles; the features are the same
+kinds of signal (similarity to the question, keyword and constraint agreement, the asked-for kind of
+thing present), plus what real news offers: the headline, the sentence's place in its story, and how
+many other outlets say the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+FEATURES = (
+    "cosine",         # question . sentence (embeddings)
+    "focus",          # question without its names and figures . sentence
+    "overlap",        # the question's content words in the sentence, weighted by rarity among candidates
+    "typed",          # has the kind of thing asked for (answer_type), and states the question's premise
+    "bound",          # "how many civilians": a figure counting that noun
+    "sent_literals",  # share of the question's names, years, figures in the sentence
+    "doc_literals",   # ... in its article (title, date, dateline, text)
+    "restates",       # says nothing the question does not
+    "novelty",        # share of the sentence's content words the question does not have
+    "hit_rank",       # 1 / (1 + rank of the retrieved passage it comes from)
+    "lead",           # 1 / (1 + its sentence number in the article): news puts the answer first
+    "title_sim",      # question . its article's headline
+    "support",        # other outlets with a sentence saying the same (paraphrase similarity), up to 3, / 3
+)
+WEIGHTS = Path(__file__).with_name("scorer_weights.json")
+
+
+@lru_cache(maxsize=1)
+def _weights() -> tuple[np.ndarray, float, str]:
+    data = json.loads(WEIGHTS.read_text())
+    if tuple(data["features"]) != FEATURES:
+        raise RuntimeError(f"{WEIGHTS} was fitted on other features; rerun bench/fit_scorer.py")
+    return np.asarray(data["weights"], dtype="float32"), float(data["bias"]), data.get("link", "logistic")
+
+
+def probabilities(x: np.ndarray) -> np.ndarray:
+    """P(the sentence states the answer) for each row of features (columns in FEATURES order); with
+    `"link": "linear"` in the weights file, the plain weighted sum (hand-set weights)."""
+    w, b, link = _weights()
+    z = x @ w + b
+    return z if link == "linear" else 1.0 / (1.0 + np.exp(-z))
