@@ -196,7 +196,7 @@ def _text_from_chunks(rs) -> str:
     return out
 
 
-def measure(index_dir: Path, rows, vectors, questions: list[str], n_queries: int) -> dict:
+def measure(index_dir: Path, rows, vectors, questions: list[str], n_queries: int, serve: bool = True) -> dict:
     from index.config import RetrievalSettings
     from index.embedding import get_embedder
     from index.embedded import EmbeddedStore
@@ -207,11 +207,12 @@ def measure(index_dir: Path, rows, vectors, questions: list[str], n_queries: int
     qfile = OUT / "questions.txt"
     qfile.write_text("\n".join(questions[:8]))
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "serve", str(index_dir), str(qfile)], capture_output=True, text=True, timeout=900)
-    if proc.returncode:
-        raise SystemExit(proc.stderr[-3000:])
-    res.update(json.loads(proc.stdout.strip().splitlines()[-1]))
-    res["cold_process_s"] = time.perf_counter() - t
+    if serve:
+        proc = subprocess.run([sys.executable, __file__, "serve", str(index_dir), str(qfile)], capture_output=True, text=True, timeout=900)
+        if proc.returncode:
+            raise SystemExit(proc.stderr[-3000:])
+        res.update(json.loads(proc.stdout.strip().splitlines()[-1]))
+        res["cold_process_s"] = time.perf_counter() - t
 
     embedder = get_embedder("bundled:all-MiniLM-L6-v2", 32)
     corpus = EmbeddedStore(index_dir).load(embedder, DIM)
@@ -343,8 +344,11 @@ def cmd_run(args) -> None:
         else:
             b = build(index_dir, size, rows, vectors, meta)
             print(f"[{size}] built: {b}", flush=True)
-        m = measure(index_dir, rows, vectors, questions, args.queries)
-        m.update(add_one(index_dir, new_article))
+        m = measure(index_dir, rows, vectors, questions, args.queries, serve=not args.retrieval_only)
+        if args.retrieval_only:  # keep the earlier run's other figures
+            m = {**earlier.get(str(size), {}), **m}
+        else:
+            m.update(add_one(index_dir, new_article))
         m.update(b)
         m["write_chunks_per_s"] = b["chunks"] / b["write_s"]
         if rate:
@@ -389,6 +393,7 @@ def main() -> None:
     r.add_argument("--queries", type=int, default=200)
     r.add_argument("--keep", action="store_true", help="keep the 1M index in bench/out/scale/ (smaller ones are kept anyway)")
     r.add_argument("--reuse", action="store_true", help="measure indexes kept from an earlier run instead of rebuilding them")
+    r.add_argument("--retrieval-only", action="store_true", help="with --reuse: re-measure retrieval only, keep the other figures")
     s = sub.add_parser("serve", help=argparse.SUPPRESS)  # the fresh process that measures cold start and memory
     s.add_argument("index")
     s.add_argument("questions")
