@@ -20,7 +20,6 @@ import json
 import os
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -133,7 +132,10 @@ def build(index_dir: Path, size: int, rows, vectors, meta: _Meta) -> dict:
     does), then compact. Returns timings."""
     from llama_index.core.schema import TextNode
 
+    from index.chunking import keyword_text
+    from index.config import IndexSettings
     from index.embedded import EmbeddedStore
+    from index.ingest import build_settings
     from index.store import DocRecord
 
     if index_dir.exists():
@@ -151,7 +153,7 @@ def build(index_dir: Path, size: int, rows, vectors, meta: _Meta) -> dict:
             if w_cm is None:
                 w_cm = store.writer(DIM)
                 w = w_cm.__enter__()
-                w.build = {"embed_model": "bundled:all-MiniLM-L6-v2", "chunk_size": 128, "chunk_overlap": 32}
+                w.build = build_settings(IndexSettings())
             new_id = doc_id if copy == 0 else f"{doc_id}~{copy}"
             text_end = max(rows[i]["end"] for i in idx)
             # The article text is rebuilt from its chunks' spans (the reader's cleaned text is not cached).
@@ -166,10 +168,10 @@ def build(index_dir: Path, size: int, rows, vectors, meta: _Meta) -> dict:
             for j, i in enumerate(idx):
                 r = rows[i]
                 n = TextNode(id_=f"{new_id}#{j}", text=r["text"], start_char_idx=r["start"], end_char_idx=r["end"],
-                             metadata={"doc_id": new_id})
+                             metadata={"doc_id": new_id, "title": m.get("title") or ""})
                 n.embedding = vecs[j].tolist()
                 nodes.append(n)
-            w.add_chunks(new_id, nodes, [r["text"] for r in (rows[i] for i in idx)])
+            w.add_chunks(new_id, nodes, [keyword_text(n) for n in nodes])
             written += len(idx)
             batch_chunks += len(idx)
             if batch_chunks >= 5000:
@@ -224,9 +226,9 @@ def measure(index_dir: Path, rows, vectors, questions: list[str], n_queries: int
     s = retriever.settings
     for q, v in zip(qs, qvecs):
         t = time.perf_counter()
-        d = retriever.dense(v, s.dense_k)
+        retriever.dense(v, s.dense_k)
         t_d = time.perf_counter()
-        k = retriever.keyword(q, s.bm25_k)
+        retriever.keyword(q, s.bm25_k)
         t_k = time.perf_counter()
         fused.append((t_k - t) * 1000)
         dense_t.append((t_d - t) * 1000)

@@ -59,6 +59,9 @@ def fresh_database(server_url: str, name: str) -> str:
 def build(url: str, size: int, rows, vectors, meta) -> dict:
     from llama_index.core.schema import TextNode
 
+    from index.chunking import keyword_text
+    from index.config import IndexSettings
+    from index.ingest import build_settings
     from index.pg_store import PgStore
     from index.store import DocRecord
 
@@ -74,7 +77,7 @@ def build(url: str, size: int, rows, vectors, meta) -> dict:
             if cm is None:
                 cm = store.writer(DIM)
                 w = cm.__enter__()
-                w.build = {"embed_model": "bundled:all-MiniLM-L6-v2", "chunk_size": 128, "chunk_overlap": 32}
+                w.build = build_settings(IndexSettings())
             new_id = doc_id if copy == 0 else f"{doc_id}~{copy}"
             text = scale._text_from_chunks([rows[i] for i in idx])
             m = meta.by_id.get(doc_id, {})
@@ -86,10 +89,11 @@ def build(url: str, size: int, rows, vectors, meta) -> dict:
             nodes = []
             for j, i in enumerate(idx):
                 r = rows[i]
-                n = TextNode(id_=f"{new_id}#{j}", text=r["text"], start_char_idx=r["start"], end_char_idx=r["end"], metadata={"doc_id": new_id})
+                n = TextNode(id_=f"{new_id}#{j}", text=r["text"], start_char_idx=r["start"], end_char_idx=r["end"],
+                             metadata={"doc_id": new_id, "title": m.get("title") or ""})
                 n.embedding = vecs[j].tolist()
                 nodes.append(n)
-            w.add_chunks(new_id, nodes, [rows[i]["text"] for i in idx])
+            w.add_chunks(new_id, nodes, [keyword_text(n) for n in nodes])
             written += len(idx)
             batch += len(idx)
             if batch >= 5000:

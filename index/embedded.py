@@ -18,7 +18,6 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
-import os
 import sqlite3
 import threading
 from collections.abc import Mapping
@@ -27,17 +26,17 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
-from llama_index.core.bridge.pydantic import PrivateAttr
-from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.core.vector_stores.types import BasePydanticVectorStore, VectorStoreQuery, VectorStoreQueryResult
+from llama_index.core.schema import TextNode
 
 from index import keyword as kw
 from index import segments as seg
 from index.store import FORMAT, Corpus, DocRecord, IndexError_, Store, StoreStats, Writer
+from index.views import CorpusVectorStore, Docs, Duplicates, Tables, Texts, node, record
 
 log = logging.getLogger(__name__)
 
 DB = "store.sqlite"
+TABLES = Tables(articles="articles", chunks="chunks", param="?", order="rowid")
 SEGMENTS = "segments"
 
 SCHEMA = """
@@ -70,19 +69,6 @@ def _connect(path: Path) -> sqlite3.Connection:
 def _meta(con: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
     row = con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return row[0] if row else default
-
-
-def _record(row, chunk_ids: list[str]) -> DocRecord:
-    content_hash, meta_hash, metadata, duplicate_of, origin = row
-    return DocRecord(content_hash, meta_hash, json.loads(metadata), chunk_ids, duplicate_of, origin)
-
-
-def _node(row) -> TextNode:
-    chunk_id, doc_id, start, end, text = row
-    node = TextNode(id_=chunk_id, text=text, start_char_idx=start, end_char_idx=end, metadata={"doc_id": doc_id},
-                    excluded_embed_metadata_keys=["doc_id"], excluded_llm_metadata_keys=["doc_id"])
-    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc_id)
-    return node
 
 
 class EmbeddedStore(Store):
@@ -273,7 +259,7 @@ class EmbeddedWriter(Writer):
         if row is None:
             return None
         ids = [c for (c,) in self.con.execute("SELECT chunk_id FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,))]
-        return _record(row, ids)
+        return record(row, ids)
 
     def text(self, doc_id: str) -> str | None:
         row = self.con.execute("SELECT text FROM articles WHERE doc_id = ?", (doc_id,)).fetchone()
@@ -314,10 +300,10 @@ class EmbeddedWriter(Writer):
         vectors = np.asarray([n.get_embedding() for n in nodes], dtype="float32")
         if vectors.shape[1] != self.dim:
             raise IndexError_(f"{self.store.root}: got {vectors.shape[1]}-d vectors for a {self.dim}-d index")
-        for seq, (node, ktext) in enumerate(zip(nodes, keyword_texts)):
+        for seq, (chunk, ktext) in enumerate(zip(nodes, keyword_texts)):
             cur = self.con.execute(
                 "INSERT INTO chunks (chunk_id, doc_id, seq, start, end, text, segment, pos) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (node.id_, doc_id, seq, node.start_char_idx or 0, node.end_char_idx or 0, node.get_content(),
+                (chunk.id_, doc_id, seq, chunk.start_char_idx or 0, chunk.end_char_idx or 0, chunk.get_content(),
                  self._new_segment, self._pending_count + seq))
             self.con.execute("INSERT INTO fts (rowid, body) VALUES (?, ?)", (cur.lastrowid, ktext))
         self._pending.append(vectors)
@@ -398,88 +384,6 @@ class EmbeddedWriter(Writer):
 # ---- read views -------------------------------------------------------------------------------
 
 
-class SegmentVectorStore(BasePydanticVectorStore):
-    """The dense side as a llama-index vector store: `query(VectorStoreQuery)` over every segment of a
-    view, with deleted chunks (tombstones) filtered out. Read-only: writes go through `Store.writer()`,
-    which keeps vectors, rows and keyword index in one transaction."""
-
-    stores_text: bool = False
-    _corpus: Any = PrivateAttr()
-
-    def __init__(self, corpus: "EmbeddedCorpus") -> None:
-        super().__init__()
-        self._corpus = corpus
-
-    @property
-    def client(self) -> Any:
-        return self._corpus
-
-    def add(self, nodes: list[BaseNode], **kwargs: Any) -> list[str]:
-        raise NotImplementedError("the embedded store is written through Store.writer() (index/ingest.py)")
-
-    def delete(self, ref_doc_id: str, **kwargs: Any) -> None:
-        raise NotImplementedError("the embedded store is written through Store.writer() (index/ingest.py)")
-
-    def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
-        hits = self._corpus.dense(query.query_embedding, query.similarity_top_k)
-        return VectorStoreQueryResult(ids=[c for c, _ in hits], similarities=[s for _, s in hits])
-
-
-class _View(Mapping):
-    """Read-only Mapping over one table of a view: one indexed lookup per key, nothing held in memory."""
-
-    def __init__(self, corpus: "EmbeddedCorpus") -> None:
-        self.c = corpus
-
-    def __len__(self) -> int:
-        return self.c._one(f"SELECT count(*) FROM articles{self._where}")[0] if self.c._ready else 0
-
-    def __iter__(self):
-        if self.c._ready:
-            yield from (d for (d,) in self.c._rows(f"SELECT doc_id FROM articles{self._where} ORDER BY rowid"))
-
-    def __contains__(self, doc_id: object) -> bool:
-        return self.c._ready and self.c._one(f"SELECT 1 FROM articles WHERE doc_id = ?{self._and}", (doc_id,)) is not None
-
-
-class _Docs(_View):
-    _where, _and = "", ""
-
-    def __getitem__(self, doc_id: str) -> DocRecord:
-        row = self.c._ready and self.c._one("SELECT content_hash, meta_hash, metadata, duplicate_of, origin FROM articles WHERE doc_id = ?", (doc_id,))
-        if not row:
-            raise KeyError(doc_id)
-        return _record(row, [c for (c,) in self.c._rows("SELECT chunk_id FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,))])
-
-
-class _Texts(_View):
-    _where, _and = " WHERE text IS NOT NULL", " AND text IS NOT NULL"
-
-    def __getitem__(self, doc_id: str) -> str:
-        row = self.c._ready and self.c._one("SELECT text FROM articles WHERE doc_id = ?", (doc_id,))
-        if not row or row[0] is None:
-            raise KeyError(doc_id)
-        return row[0]
-
-
-class _Duplicates(Mapping):
-    def __init__(self, corpus: "EmbeddedCorpus") -> None:
-        self.c = corpus
-
-    def __getitem__(self, doc_id: str) -> list[str]:
-        out = [d for (d,) in self.c._rows("SELECT doc_id FROM articles WHERE duplicate_of = ? ORDER BY rowid", (doc_id,))] if self.c._ready else []
-        if not out:
-            raise KeyError(doc_id)
-        return out
-
-    def __iter__(self):
-        if self.c._ready:
-            yield from (d for (d,) in self.c._rows("SELECT DISTINCT duplicate_of FROM articles WHERE duplicate_of IS NOT NULL"))
-
-    def __len__(self) -> int:
-        return self.c._one("SELECT count(DISTINCT duplicate_of) FROM articles")[0] if self.c._ready else 0
-
-
 class EmbeddedCorpus(Corpus):
     """A read view: the segments committed at `generation` (mmap'd, shared) and SQLite for the rest.
 
@@ -499,10 +403,10 @@ class EmbeddedCorpus(Corpus):
             self._local.con = con
         self._cons: list[sqlite3.Connection] = [con] if con else []
         self._cons_lock = threading.Lock()
-        self.docs = _Docs(self)
-        self.texts = _Texts(self)
-        self._dupes = _Duplicates(self)
-        self.vector_store = SegmentVectorStore(self)
+        self.docs = Docs(self, TABLES)
+        self.texts = Texts(self, TABLES)
+        self._dupes = Duplicates(self, TABLES)
+        self.vector_store = CorpusVectorStore(self)
         self.path = store.root
 
     # ---- SQLite access ------------------------------------------------------------------------
@@ -559,7 +463,7 @@ class EmbeddedCorpus(Corpus):
         row = self._ready and self._one("SELECT chunk_id, doc_id, start, end, text FROM chunks WHERE chunk_id = ?", (chunk_id,))
         if not row:
             raise KeyError(chunk_id)
-        return _node(row)
+        return node(row)
 
     def dense(self, vector, k: int) -> list[tuple[str, float]]:
         if not self._segments or k <= 0:

@@ -118,12 +118,17 @@ def ingest(paths: list[Path], store: Store, settings: IndexSettings, embedder, d
     return report
 
 
+def build_settings(settings: IndexSettings) -> dict:
+    """What the stored vectors and keyword rows were made with; ingest refuses to mix two of these."""
+    return {"embed_model": settings.embed_model, "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
+            "chunk_text": CHUNK_TEXT}
+
+
 def ingest_articles(articles: list[Article], store: Store, settings: IndexSettings, embedder, dim: int,
                     progress: Progress | None = None) -> IngestReport:
     """Bring the index at `store` in line with `articles` (already read and cleaned: files, feeds, uploads).
     An article whose doc_id is indexed with other text replaces it; writes only when something changed."""
-    build = {"embed_model": settings.embed_model, "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
-             "chunk_text": CHUNK_TEXT}
+    build = build_settings(settings)
     with store.writer(dim) as w:
         stored = w.build
         if stored and stored != build and w.chunk_count():

@@ -14,7 +14,7 @@ transaction is rolled back by the server, so the last committed state is all any
 Why our own SQL rather than llama-index's PGVectorStore for the chunk table: its `add`/`delete` each run
 in a session of their own, so articles, chunks and manifest could not change in one transaction, and its
 queries open a new session each, so one answer could read two different commits (`reading()` pins one
-snapshot). The dense side is still a llama-index vector store at the seam (`PgVectorSeam`).
+snapshot). The dense side is still a llama-index vector store at the seam (`index.views.CorpusVectorStore`).
 """
 
 from __future__ import annotations
@@ -26,15 +26,16 @@ import re
 import threading
 from collections.abc import Mapping
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Iterator
 
 import numpy as np
-from llama_index.core.bridge.pydantic import PrivateAttr
-from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.core.vector_stores.types import BasePydanticVectorStore, VectorStoreQuery, VectorStoreQueryResult
+from llama_index.core.schema import TextNode
 
 from index import keyword as kw
 from index.store import FORMAT, Corpus, DocRecord, IndexError_, Store, StoreStats, Writer, _redact
+from index.views import CorpusVectorStore, Docs, Duplicates, Tables, Texts, node, record
+
+TABLES = Tables(articles="newsbot_articles", chunks="newsbot_chunks", param="%s", order="seq")
 
 log = logging.getLogger(__name__)
 
@@ -74,21 +75,6 @@ def _driver():
     except ImportError:
         raise IndexError_("PostgreSQL storage needs the pg extra: pip install 'newsbot[pg]'") from None
     return psycopg2, register_vector
-
-
-def _record(row, chunk_ids: list[str]) -> DocRecord:
-    content_hash, meta_hash, metadata, duplicate_of, origin = row
-    if isinstance(metadata, str):
-        metadata = json.loads(metadata)
-    return DocRecord(content_hash, meta_hash, metadata, chunk_ids, duplicate_of, origin)
-
-
-def _node(row) -> TextNode:
-    chunk_id, doc_id, start, end, text = row
-    node = TextNode(id_=chunk_id, text=text, start_char_idx=start, end_char_idx=end, metadata={"doc_id": doc_id},
-                    excluded_embed_metadata_keys=["doc_id"], excluded_llm_metadata_keys=["doc_id"])
-    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc_id)
-    return node
 
 
 class PgStore(Store):
@@ -246,7 +232,7 @@ class PgWriter(Writer):
         row = self._one("SELECT content_hash, meta_hash, metadata, duplicate_of, origin FROM newsbot_articles WHERE doc_id = %s", (doc_id,))
         if row is None:
             return None
-        return _record(row, self._col("SELECT chunk_id FROM newsbot_chunks WHERE doc_id = %s ORDER BY seq", (doc_id,)))
+        return record(row, self._col("SELECT chunk_id FROM newsbot_chunks WHERE doc_id = %s ORDER BY seq", (doc_id,)))
 
     def text(self, doc_id: str) -> str | None:
         row = self._one("SELECT text FROM newsbot_articles WHERE doc_id = %s", (doc_id,))
@@ -301,95 +287,6 @@ class PgWriter(Writer):
 # ---- read views -------------------------------------------------------------------------------
 
 
-class PgVectorSeam(BasePydanticVectorStore):
-    """The dense side as a llama-index vector store: `query(VectorStoreQuery)` answered by pgvector's HNSW
-    index inside the view's snapshot. Read-only: writes go through `Store.writer()` (one transaction)."""
-
-    stores_text: bool = False
-    _corpus: Any = PrivateAttr()
-
-    def __init__(self, corpus: "PgCorpus") -> None:
-        super().__init__()
-        self._corpus = corpus
-
-    @property
-    def client(self) -> Any:
-        return self._corpus
-
-    def add(self, nodes: list[BaseNode], **kwargs: Any) -> list[str]:
-        raise NotImplementedError("the PostgreSQL store is written through Store.writer() (index/ingest.py)")
-
-    def delete(self, ref_doc_id: str, **kwargs: Any) -> None:
-        raise NotImplementedError("the PostgreSQL store is written through Store.writer() (index/ingest.py)")
-
-    def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
-        hits = self._corpus.dense(query.query_embedding, query.similarity_top_k)
-        return VectorStoreQueryResult(ids=[c for c, _ in hits], similarities=[s for _, s in hits])
-
-
-class _Docs(Mapping):
-    def __init__(self, corpus: "PgCorpus") -> None:
-        self.c = corpus
-
-    def __len__(self) -> int:
-        return self.c._one("SELECT count(*) FROM newsbot_articles")[0] if self.c._ready else 0
-
-    def __iter__(self):
-        if self.c._ready:
-            yield from (d for (d,) in self.c._rows("SELECT doc_id FROM newsbot_articles ORDER BY seq"))
-
-    def __contains__(self, doc_id: object) -> bool:
-        return self.c._ready and self.c._one("SELECT 1 FROM newsbot_articles WHERE doc_id = %s", (doc_id,)) is not None
-
-    def __getitem__(self, doc_id: str) -> DocRecord:
-        row = self.c._ready and self.c._one(
-            "SELECT content_hash, meta_hash, metadata, duplicate_of, origin FROM newsbot_articles WHERE doc_id = %s", (doc_id,))
-        if not row:
-            raise KeyError(doc_id)
-        return _record(row, [c for (c,) in self.c._rows("SELECT chunk_id FROM newsbot_chunks WHERE doc_id = %s ORDER BY seq", (doc_id,))])
-
-
-class _Texts(Mapping):
-    def __init__(self, corpus: "PgCorpus") -> None:
-        self.c = corpus
-
-    def __len__(self) -> int:
-        return self.c._one("SELECT count(*) FROM newsbot_articles WHERE text IS NOT NULL")[0] if self.c._ready else 0
-
-    def __iter__(self):
-        if self.c._ready:
-            yield from (d for (d,) in self.c._rows("SELECT doc_id FROM newsbot_articles WHERE text IS NOT NULL ORDER BY seq"))
-
-    def __contains__(self, doc_id: object) -> bool:
-        return self.c._ready and self.c._one("SELECT 1 FROM newsbot_articles WHERE doc_id = %s AND text IS NOT NULL",
-                                             (doc_id,)) is not None
-
-    def __getitem__(self, doc_id: str) -> str:
-        row = self.c._ready and self.c._one("SELECT text FROM newsbot_articles WHERE doc_id = %s", (doc_id,))
-        if not row or row[0] is None:
-            raise KeyError(doc_id)
-        return row[0]
-
-
-class _Duplicates(Mapping):
-    def __init__(self, corpus: "PgCorpus") -> None:
-        self.c = corpus
-
-    def __getitem__(self, doc_id: str) -> list[str]:
-        out = [d for (d,) in self.c._rows("SELECT doc_id FROM newsbot_articles WHERE duplicate_of = %s ORDER BY seq", (doc_id,))] \
-            if self.c._ready else []
-        if not out:
-            raise KeyError(doc_id)
-        return out
-
-    def __iter__(self):
-        if self.c._ready:
-            yield from (d for (d,) in self.c._rows("SELECT DISTINCT duplicate_of FROM newsbot_articles WHERE duplicate_of IS NOT NULL"))
-
-    def __len__(self) -> int:
-        return self.c._one("SELECT count(DISTINCT duplicate_of) FROM newsbot_articles")[0] if self.c._ready else 0
-
-
 class PgCorpus(Corpus):
     """A read view: one connection per reading thread; `reading()` pins one REPEATABLE READ snapshot
     for an answer (writers go on meanwhile; the view sees their commits after it)."""
@@ -406,10 +303,10 @@ class PgCorpus(Corpus):
         self._cons = [con] if con is not None else []
         self._cons_lock = threading.Lock()
         self._total: int | None = None
-        self.docs = _Docs(self)
-        self.texts = _Texts(self)
-        self._dupes = _Duplicates(self)
-        self.vector_store = PgVectorSeam(self)
+        self.docs = Docs(self, TABLES)
+        self.texts = Texts(self, TABLES)
+        self._dupes = Duplicates(self, TABLES)
+        self.vector_store = CorpusVectorStore(self)
 
     # ---- connection per thread ------------------------------------------------------------------
 
@@ -478,7 +375,7 @@ class PgCorpus(Corpus):
                                         (chunk_id,))
         if not row:
             raise KeyError(chunk_id)
-        return _node(row)
+        return node(row)
 
     def dense(self, vector, k: int) -> list[tuple[str, float]]:
         if not self._ready or k <= 0:
