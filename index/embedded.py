@@ -30,8 +30,8 @@ from llama_index.core.schema import TextNode
 
 from index import keyword as kw
 from index import segments as seg
-from index.store import FORMAT, Corpus, DocRecord, IndexError_, Store, StoreStats, Writer
-from index.views import CorpusVectorStore, Docs, Duplicates, Tables, Texts, node, record
+from index.store import FORMAT, DocRecord, IndexError_, Store, StoreStats, Writer
+from index.views import SqlCorpus, Tables, node, record
 
 log = logging.getLogger(__name__)
 
@@ -384,40 +384,24 @@ class EmbeddedWriter(Writer):
 # ---- read views -------------------------------------------------------------------------------
 
 
-class EmbeddedCorpus(Corpus):
+class EmbeddedCorpus(SqlCorpus):
     """A read view: the segments committed at `generation` (mmap'd, shared) and SQLite for the rest.
 
     SQLite reads go through one connection per thread; `reading()` pins one snapshot for an answer.
     """
 
+    tables = TABLES
+
     def __init__(self, store: EmbeddedStore, con: sqlite3.Connection | None, dim: int, build: dict, generation: int,
                  segments: list[tuple[int, Any]]) -> None:
-        self.store = store
-        self.dim = dim
-        self.build = build
-        self._generation = generation
+        super().__init__(store, con, dim, build, generation)
         self._segments = segments
-        self._ready = con is not None
-        self._local = threading.local()
-        if con is not None:
-            self._local.con = con
-        self._cons: list[sqlite3.Connection] = [con] if con else []
-        self._cons_lock = threading.Lock()
-        self.docs = Docs(self, TABLES)
-        self.texts = Texts(self, TABLES)
-        self._dupes = Duplicates(self, TABLES)
-        self.vector_store = CorpusVectorStore(self)
         self.path = store.root
 
     # ---- SQLite access ------------------------------------------------------------------------
 
-    def _con(self) -> sqlite3.Connection:
-        con = getattr(self._local, "con", None)
-        if con is None:
-            con = self._local.con = _connect(self.store.db)
-            with self._cons_lock:
-                self._cons.append(con)
-        return con
+    def _open(self) -> sqlite3.Connection:
+        return _connect(self.store.db)
 
     def _one(self, sql: str, args: tuple = ()):
         return self._con().execute(sql, args).fetchone()
@@ -425,35 +409,15 @@ class EmbeddedCorpus(Corpus):
     def _rows(self, sql: str, args: tuple = ()):
         return self._con().execute(sql, args).fetchall()
 
-    @contextmanager
-    def reading(self) -> Iterator[None]:
-        if not self._ready:
-            yield
-            return
-        depth = getattr(self._local, "depth", 0)
-        con = self._con()
-        if depth == 0:
-            con.execute("BEGIN")  # WAL: a consistent snapshot until COMMIT; writers go on meanwhile
-            con.execute("SELECT 1 FROM meta LIMIT 1").fetchone()  # the snapshot starts at the first read: now
-        self._local.depth = depth + 1
-        try:
-            yield
-        finally:
-            self._local.depth = depth
-            if depth == 0 and con.in_transaction:
-                con.execute("COMMIT")
+    def _begin(self, con: sqlite3.Connection) -> None:
+        con.execute("BEGIN")  # WAL: a consistent snapshot until COMMIT; writers go on meanwhile
+        con.execute("SELECT 1 FROM meta LIMIT 1").fetchone()  # the snapshot starts at the first read: now
 
-    def close(self) -> None:
-        with self._cons_lock:
-            for con in self._cons:
-                con.close()
-            self._cons.clear()
-        self._ready = False
+    def _end(self, con: sqlite3.Connection) -> None:
+        if con.in_transaction:
+            con.execute("COMMIT")
 
     # ---- read API -----------------------------------------------------------------------------
-
-    def generation(self) -> int:
-        return self._generation
 
     @property
     def chunk_count(self) -> int:

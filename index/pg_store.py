@@ -32,8 +32,8 @@ import numpy as np
 from llama_index.core.schema import TextNode
 
 from index import keyword as kw
-from index.store import FORMAT, Corpus, DocRecord, IndexError_, Store, StoreStats, Writer, _redact
-from index.views import CorpusVectorStore, Docs, Duplicates, Tables, Texts, node, record
+from index.store import FORMAT, DocRecord, IndexError_, Store, StoreStats, Writer, _redact
+from index.views import SqlCorpus, Tables, node, record
 
 TABLES = Tables(articles="newsbot_articles", chunks="newsbot_chunks", param="%s", order="seq")
 
@@ -287,39 +287,23 @@ class PgWriter(Writer):
 # ---- read views -------------------------------------------------------------------------------
 
 
-class PgCorpus(Corpus):
+class PgCorpus(SqlCorpus):
     """A read view: one connection per reading thread; `reading()` pins one REPEATABLE READ snapshot
     for an answer (writers go on meanwhile; the view sees their commits after it)."""
 
+    tables = TABLES
+
     def __init__(self, store: PgStore, con, dim: int, build: dict, generation: int) -> None:
-        self.store = store
-        self.dim = dim
-        self.build = build
-        self._generation = generation
-        self._ready = con is not None
-        self._local = threading.local()
-        if con is not None:
-            self._local.con = con
-        self._cons = [con] if con is not None else []
-        self._cons_lock = threading.Lock()
+        super().__init__(store, con, dim, build, generation)
         self._total: int | None = None
-        self.docs = Docs(self, TABLES)
-        self.texts = Texts(self, TABLES)
-        self._dupes = Duplicates(self, TABLES)
-        self.vector_store = CorpusVectorStore(self)
 
     # ---- connection per thread ------------------------------------------------------------------
 
-    def _con(self):
-        con = getattr(self._local, "con", None)
-        if con is None:
-            con = self.store.connect()
-            self.store._register_vector(con)
-            with con.cursor() as cur:
-                cur.execute(f"SET hnsw.ef_search = {EF_SEARCH}")
-            self._local.con = con
-            with self._cons_lock:
-                self._cons.append(con)
+    def _open(self):
+        con = self.store.connect()
+        self.store._register_vector(con)
+        with con.cursor() as cur:
+            cur.execute(f"SET hnsw.ef_search = {EF_SEARCH}")
         return con
 
     def _rows(self, sql: str, args: tuple = ()) -> list:
@@ -334,37 +318,17 @@ class PgCorpus(Corpus):
         rows = self._rows(sql, args)
         return rows[0] if rows else None
 
-    @contextmanager
-    def reading(self) -> Iterator[None]:
-        if not self._ready:
-            yield
-            return
-        depth = getattr(self._local, "depth", 0)
-        con = self._con()
-        if depth == 0:
-            with con.cursor() as cur:
-                cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                cur.execute("SELECT 1")  # the snapshot is taken at the first statement: now
-        self._local.depth = depth + 1
-        try:
-            yield
-        finally:
-            self._local.depth = depth
-            if depth == 0 and not con.closed:
-                with con.cursor() as cur:
-                    cur.execute("ROLLBACK")  # read-only: nothing to commit
+    def _begin(self, con) -> None:
+        with con.cursor() as cur:
+            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            cur.execute("SELECT 1")  # the snapshot is taken at the first statement: now
 
-    def close(self) -> None:
-        with self._cons_lock:
-            for con in self._cons:
-                con.close()
-            self._cons.clear()
-        self._ready = False
+    def _end(self, con) -> None:
+        if not con.closed:
+            with con.cursor() as cur:
+                cur.execute("ROLLBACK")  # read-only: nothing to commit
 
     # ---- read API -----------------------------------------------------------------------------
-
-    def generation(self) -> int:
-        return self._generation
 
     @property
     def chunk_count(self) -> int:

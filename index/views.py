@@ -9,15 +9,17 @@ column differ between the engines (`Tables`). The corpus supplies `_one(sql, arg
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import BasePydanticVectorStore, VectorStoreQuery, VectorStoreQueryResult
 
-from index.store import DocRecord
+from index.store import Corpus, DocRecord
 
 
 @dataclass(frozen=True)
@@ -138,3 +140,72 @@ class CorpusVectorStore(BasePydanticVectorStore):
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
         hits = self._corpus.dense(query.query_embedding, query.similarity_top_k)
         return VectorStoreQueryResult(ids=[c for c, _ in hits], similarities=[s for _, s in hits])
+
+
+class SqlCorpus(Corpus):
+    """What both SQL engines' read views share: one connection per reading thread (all closed by
+    `close()`), `reading()` pinning one snapshot per answer (nested calls join it), and the Mappings above.
+    An engine supplies `_open()` (a new connection), `_begin(con)` and `_end(con)` (start and release a
+    read snapshot), plus `_one`/`_rows` in its driver's dialect."""
+
+    tables: Tables
+
+    def __init__(self, store: Any, con: Any, dim: int, build: dict, generation: int) -> None:
+        self.store = store
+        self.dim = dim
+        self.build = build
+        self._generation = generation
+        self._ready = con is not None  # False: nothing committed yet at this location
+        self._local = threading.local()
+        if con is not None:
+            self._local.con = con
+        self._cons: list = [con] if con is not None else []
+        self._cons_lock = threading.Lock()
+        self.docs = Docs(self, self.tables)
+        self.texts = Texts(self, self.tables)
+        self._dupes = Duplicates(self, self.tables)
+        self.vector_store = CorpusVectorStore(self)
+
+    def _open(self) -> Any:
+        raise NotImplementedError
+
+    def _begin(self, con: Any) -> None:
+        raise NotImplementedError
+
+    def _end(self, con: Any) -> None:
+        raise NotImplementedError
+
+    def _con(self) -> Any:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self._local.con = self._open()
+            with self._cons_lock:
+                self._cons.append(con)
+        return con
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        if not self._ready:
+            yield
+            return
+        depth = getattr(self._local, "depth", 0)
+        con = self._con()
+        if depth == 0:
+            self._begin(con)
+        self._local.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._local.depth = depth
+            if depth == 0:
+                self._end(con)
+
+    def close(self) -> None:
+        with self._cons_lock:
+            for con in self._cons:
+                con.close()
+            self._cons.clear()
+        self._ready = False
+
+    def generation(self) -> int:
+        return self._generation
