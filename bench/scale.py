@@ -129,20 +129,17 @@ def _du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def build(index_dir: Path, size: int, rows, vectors, meta: _Meta) -> dict:
-    """Write `size` chunks through the store's writer in transactions of ~5k chunks (as a bulk ingest
-    does), then compact. Returns timings."""
+def write_copies(store, size: int, rows, vectors, meta: _Meta) -> dict:
+    """Write `size` chunks through `store`'s writer (either engine) in transactions of ~5k chunks, as a
+    bulk ingest does: the cached articles first, then copies under new doc_ids with noisy, renormalised
+    vectors. Returns the chunk and copy counts and the write time."""
     from llama_index.core.schema import TextNode
 
     from index.chunking import keyword_text
     from index.config import IndexSettings
-    from index.embedded import EmbeddedStore
     from index.ingest import build_settings
     from index.store import DocRecord
 
-    if index_dir.exists():
-        shutil.rmtree(index_dir)
-    store = EmbeddedStore(index_dir)
     groups = _groups(rows)
     rng = np.random.default_rng(42)
     written, copy, t0 = 0, 0, time.perf_counter()
@@ -157,7 +154,6 @@ def build(index_dir: Path, size: int, rows, vectors, meta: _Meta) -> dict:
                 w = w_cm.__enter__()
                 w.build = build_settings(IndexSettings())
             new_id = doc_id if copy == 0 else f"{doc_id}~{copy}"
-            text_end = max(rows[i]["end"] for i in idx)
             # The article text is rebuilt from its chunks' spans (the reader's cleaned text is not cached).
             text = _text_from_chunks([rows[i] for i in idx])
             m = meta.by_id.get(doc_id, {})
@@ -179,15 +175,24 @@ def build(index_dir: Path, size: int, rows, vectors, meta: _Meta) -> dict:
             if batch_chunks >= 5000:
                 w_cm.__exit__(None, None, None)
                 w_cm, batch_chunks = None, 0
-            del text_end
         copy += 1
     if w_cm is not None:
         w_cm.__exit__(None, None, None)
-    write_s = time.perf_counter() - t0
+    return {"chunks": written, "copies": copy, "write_s": time.perf_counter() - t0}
+
+
+def build(index_dir: Path, size: int, rows, vectors, meta: _Meta) -> dict:
+    """Write `size` chunks into a new embedded index, then compact. Returns timings."""
+    from index.embedded import EmbeddedStore
+
+    if index_dir.exists():
+        shutil.rmtree(index_dir)
+    store = EmbeddedStore(index_dir)
+    res = write_copies(store, size, rows, vectors, meta)
     t1 = time.perf_counter()
     store.compact()
-    compact_s = time.perf_counter() - t1
-    return {"chunks": written, "copies": copy, "write_s": write_s, "compact_s": compact_s}
+    res["compact_s"] = time.perf_counter() - t1
+    return res
 
 
 def _text_from_chunks(rs) -> str:

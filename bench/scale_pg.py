@@ -57,58 +57,17 @@ def fresh_database(server_url: str, name: str) -> str:
 
 
 def build(url: str, size: int, rows, vectors, meta) -> dict:
-    from llama_index.core.schema import TextNode
-
-    from index.chunking import keyword_text
-    from index.config import IndexSettings
-    from index.ingest import build_settings
     from index.pg_store import PgStore
-    from index.store import DocRecord
 
     store = PgStore(url)
-    groups = scale._groups(rows)
-    rng = np.random.default_rng(42)
-    written, copy, t0, batch = 0, 0, time.perf_counter(), 0
-    cm = None
-    while written < size:
-        for doc_id, idx in groups:
-            if written >= size:
-                break
-            if cm is None:
-                cm = store.writer(DIM)
-                w = cm.__enter__()
-                w.build = build_settings(IndexSettings())
-            new_id = doc_id if copy == 0 else f"{doc_id}~{copy}"
-            text = scale._text_from_chunks([rows[i] for i in idx])
-            m = meta.by_id.get(doc_id, {})
-            w.put(new_id, DocRecord(f"h{new_id}", f"m{new_id}", dict(m, dateline=None), [], None, "bench"), text)
-            vecs = vectors[idx]
-            if copy:
-                vecs = vecs + rng.normal(0, 0.02, vecs.shape).astype("float32")
-                vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-            nodes = []
-            for j, i in enumerate(idx):
-                r = rows[i]
-                n = TextNode(id_=f"{new_id}#{j}", text=r["text"], start_char_idx=r["start"], end_char_idx=r["end"],
-                             metadata={"doc_id": new_id, "title": m.get("title") or ""})
-                n.embedding = vecs[j].tolist()
-                nodes.append(n)
-            w.add_chunks(new_id, nodes, [keyword_text(n) for n in nodes])
-            written += len(idx)
-            batch += len(idx)
-            if batch >= 5000:
-                cm.__exit__(None, None, None)
-                cm, batch = None, 0
-        copy += 1
-    if cm is not None:
-        cm.__exit__(None, None, None)
-    write_s = time.perf_counter() - t0
+    res = scale.write_copies(store, size, rows, vectors, meta)
     t = time.perf_counter()
     con = store.connect()
     with con.cursor() as cur:
         cur.execute("VACUUM ANALYZE newsbot_chunks")  # what autovacuum does after a bulk load: planner statistics
     con.close()
-    return {"chunks": written, "copies": copy, "write_s": write_s, "analyze_s": time.perf_counter() - t}
+    res["analyze_s"] = time.perf_counter() - t
+    return res
 
 
 def server_memory_mb(pid: int) -> float:
