@@ -15,7 +15,6 @@ use their own connections and never block or wait for the writer (WAL).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import sqlite3
@@ -30,7 +29,7 @@ from llama_index.core.schema import TextNode
 
 from index import keyword as kw
 from index import segments as seg
-from index.store import FORMAT, DocRecord, IndexError_, Store, StoreStats, Writer
+from index.store import FORMAT, DocRecord, IndexError_, Store, StoreStats, Writer, file_lock
 from index.views import SqlCorpus, Tables, node, record
 
 log = logging.getLogger(__name__)
@@ -161,12 +160,8 @@ class EmbeddedStore(Store):
     def lock(self) -> Iterator[None]:
         """One writer at a time per index dir (across processes)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "w") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+        with file_lock(self.root / ".lock"):
+            yield
 
     def _prepare(self, con: sqlite3.Connection, dim: int) -> None:
         con.execute("PRAGMA journal_mode = WAL")

@@ -14,7 +14,6 @@ telegram` in a thread; both ingest through the callable they pass in (index/ nev
 from __future__ import annotations
 
 import calendar
-import fcntl
 import hashlib
 import json
 import logging
@@ -34,6 +33,7 @@ from urllib.parse import urlsplit
 from index.article import Article, MissingDependency, html_article
 from index.clean import clean_text
 from index.config import FeedSettings
+from index.store import file_lock
 from index.fetch import Fetcher, FetchError, decode_html, is_html
 
 log = logging.getLogger(__name__)
@@ -286,12 +286,8 @@ class FeedFollower:
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:
-        with open(self.state_dir / "feeds.lock", "a") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+        with file_lock(self.state_dir / "feeds.lock"):
+            yield
 
     def _read_feed(self, url: str, etag: str | None, last_modified: str | None) -> "_FeedRead":
         import feedparser

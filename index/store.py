@@ -13,8 +13,9 @@ Writers keep the ingest rules (index/ingest.py); engines only store and search.
 from __future__ import annotations
 
 import abc
+import fcntl
 from collections import OrderedDict
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -203,6 +204,17 @@ def duplicates_map(docs: Mapping[str, DocRecord]) -> dict[str, list[str]]:
         if r.duplicate_of:
             out.setdefault(r.duplicate_of, []).append(d)
     return out
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing) across processes, released on exit or death."""
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def open_store(location: str | Path) -> Store:
