@@ -8,6 +8,7 @@ never copied into the repository):
   dev             ../shared/data/realtimeqa-dev as it is (4 weeks, 575 articles, 59 questions)
   heldout,        other weeks of ../shared/data/realtimeqa-2022 (HELDOUT_WEEKS), cut like the dev slice:
   heldout2        the weeks' questions, and the search results listed under them (see `week_slice`)
+  train           every remaining week of realtimeqa-2022, for fitting the answer scorer (bench/fit_scorer.py)
   *-absent        the same questions on the same corpus minus every question's gold articles: every
                   answer must be a refusal (the "evidence absent" set)
   stress          bench/data/stress: passages that differ only by year or edition
@@ -45,7 +46,7 @@ HELDOUT_WEEKS = {
     "heldout": ("20221209", "20221223"),
     "heldout2": ("20220624", "20220722", "20220819", "20220916", "20221014", "20221202"),
 }
-ALL_SETS = ("dev", "heldout", "heldout2", "dev-absent", "heldout-absent", "heldout2-absent", "stress", "sample", "sample-new")
+ALL_SETS = ("dev", "train", "heldout", "heldout2", "dev-absent", "heldout-absent", "heldout2-absent", "stress", "sample", "sample-new")
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -94,7 +95,7 @@ def absent(corpus: list[dict], questions: list[dict]) -> tuple[list[dict], list[
 def make_sets(names: list[str]) -> dict[str, tuple[list[Path], Path]]:
     """name -> (corpus paths, questions file)."""
     sets: dict[str, tuple[list[Path], Path]] = {}
-    need_real = any(n.split("-")[0] in ("dev", *HELDOUT_WEEKS) for n in names)
+    need_real = any(n.split("-")[0] in ("dev", "train", *HELDOUT_WEEKS) for n in names)
     if need_real:
         dev_c, dev_q = SHARED / "realtimeqa-dev" / "corpus.jsonl", SHARED / "realtimeqa-dev" / "questions.jsonl"
         sets["dev"] = ([dev_c], dev_q)
@@ -107,6 +108,12 @@ def make_sets(names: list[str]) -> dict[str, tuple[list[Path], Path]]:
             base = OUT / "sets" / split
             sets[split] = ([_write(base / "corpus.jsonl", docs)], _write(base / "questions.jsonl", qs))
             real[split] = (docs, qs)
+        # "train": every other week, for fitting the answer scorer (never scored as a result).
+        taken = dev_weeks | {w for weeks in HELDOUT_WEEKS.values() for w in weeks}
+        docs, qs = week_slice(full_c, full_q, {q["id"][:8] for q in full_q} - taken)
+        base = OUT / "sets" / "train"
+        parts = [_write(base / f"corpus-{i // 1000}.jsonl", docs[i : i + 1000]) for i in range(0, len(docs), 1000)]
+        sets["train"] = (parts, _write(base / "questions.jsonl", qs))  # parts: each file under index.max_file_mb
         for name, (corpus, questions) in real.items():
             c, q = absent(corpus, questions)
             base = OUT / "sets" / f"{name}-absent"

@@ -25,10 +25,13 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
                 r"hours?|weeks?|months?|years?|yesterday|today|morning|evening|night|midday)\b|\b\d{1,2}:\d\d\b|\b(19|20)\d\d\b", re.I)),
     ("country", re.compile(r"\b(which|what) (?:(?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)[\w’']+ ){0,2}(country|countries|nation|nations|neighbou?r)\b", re.I), None),
     ("city", re.compile(r"\b(which|what) (?:(?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)[\w’']+ ){0,2}(city|cities|town|towns)\b", re.I), None),
+    ("state", re.compile(r"\b(which|what) (?:(?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)[\w’']+ ){0,2}(state|states|province|provinces|region|county|island)\b", re.I), None),
     ("organisation", re.compile(r"\b(which|what) (?:(?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)[\w’']+ ){0,2}(group|groups|organi[sz]ations?|outfit|militia|faction|"
                                 r"party|parties|movement|ministry|agency|department)\b", re.I), None),
     ("person", re.compile(r"(?i:\b(which|what) (?:(?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)[\w’']+ ){0,2}(official|minister|diplomat|spokes(person|man|woman)|person|"
-                          r"leader|analyst|witness|commander|envoy)s?\b)|^\s*(?i:who (is|was) (the |an? ))[a-z]|^\s*(?i:who (is|was) )[A-Z][\w.-]*(\s+[A-Z][\w.-]*)*[’']s [a-z]"), None),
+                          r"leader|analyst|witness|commander|envoy|player|coach|actor|actress|singer|star|superstar|legend|politician|candidate|senator|lawmaker|"
+                          r"governor|judge|author|rapper|musician|artist|athlete|executive|founder|billionaire|celebrity|journalist|footballer|"
+                          r"quarterback|MP|son|daughter|child|children|wife|husband)s?\b)|^\s*(?i:who (is|was) (the |an? ))[a-z]|^\s*(?i:who (is|was) )[A-Z][\w.-]*(\s+[A-Z][\w.-]*)*[’']s [a-z]"), None),
 ]
 # Kinds a detector sees reliably enough that a sentence without one is ranked below every sentence with one.
 STRICT = frozenset({"country", "city", "organisation", "person"})
@@ -74,6 +77,7 @@ _ROLE_QUESTION = re.compile(
     r"^\s*(?i:who (?:is|was|are|were)) (?:(?i:the|an?) |[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*[’']s )(?P<role>[a-z][a-z -]*?"
     r"(?:\s+of\s+(?!(?:the|a|an|this|that|its|their|his|her)\b)[a-z][a-z -]*?)?)(?:\s+(?:of|for|in|at)\b.*)?\s*\??\s*$")
 _ACTOR_QUESTION = re.compile(r"^\s*who\s+(?:(?:has|have|had|did|does|do|will|would)\s+)?(?P<verb>[a-z]+)\b", re.I)
+_EXPLAINED = re.compile(r"\bwhy\b|^\s*how\b(?!\s+(?:many|much|long|old|far|often))", re.I)
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[a-z][\w'-]*\s*){1,3})", re.I)  # "how many law enforcement personnel"
 _NOT_COUNTED = {"of", "the", "a", "an", "were", "was", "are", "is", "did", "do", "does", "have", "has", "had", "will",
                 "would", "can", "could", "in", "on", "at", "by", "for", "from", "after", "before", "during", "died", "die",
@@ -87,7 +91,7 @@ class Asks:
     """What a question asks for. `kind` types the answer; the rest, where present, must be stated in the
     same sentence as the answer, or the articles do not answer the question."""
 
-    kind: str | None = None  # year, number, time, country, city, organisation, person, name
+    kind: str | None = None  # year, number, time, country, city, state, organisation, person, name
     agent: str | None = None  # "Iran" in "What did Iran's government say?": someone must be reported saying it
     role: str | None = None  # "prime minister" in "Who is the prime minister of Pakistan?"
     count_of: str | None = None  # "arrested" in "How many militants were arrested?"
@@ -149,9 +153,8 @@ def has_kind(kind: str | None, sentence: str, question: str) -> bool:
     asked = _asked(question)
     if kind == "name":
         return any(_bare(w) not in asked and not _CALENDAR.fullmatch(w) for w in _CAPITALISED.findall(sentence))
-    if kind in ("country", "city"):
-        places = _countries() if kind == "country" else _cities()
-        return any(p not in asked for p in _place_names(sentence, places))
+    if kind in ("country", "city", "state"):
+        return any(p not in asked for p in _place_names(sentence, _PLACES[kind]()))
     if kind == "person":
         return any(_is_person(m, sentence, asked) for m in _PROPER.finditer(sentence))
     if kind == "organisation":
@@ -169,18 +172,41 @@ def mentions(kind: str | None, sentence: str, question: str) -> set[str]:
     figures for numbers and years, places, organisations, people, or names of any kind (lower-cased)."""
     asked = _asked(question)
     if kind in ("number", "year"):
-        return {f for f in re.findall(r"\d[\d,.]*\d|\d", sentence) if f not in asked}
-    if kind in ("country", "city"):
-        return {p for p in _place_names(sentence, _countries() if kind == "country" else _cities()) if p not in asked}
+        figures = set(re.findall(r"\d[\d,.]*\d|\d", sentence))
+        if kind == "number":  # "a nine-year sentence" answers "how many years" as "9 years" does
+            figures |= {str(_NUMBER_WORDS.index(w.lower()) + 1) for w in re.findall(r"[A-Za-z]+", sentence) if w.lower() in _NUMBER_WORDS}
+        return {f for f in figures if f not in asked}
+    if kind in ("country", "city", "state"):
+        return {p for p in _place_names(sentence, _PLACES[kind]()) if p not in asked}
     found = set()
     for m in _PROPER.finditer(sentence):
-        words = [_bare(w).rstrip(".") for w in m.group(0).split() if not _CALENDAR.fullmatch(w) and w not in ("The", "A", "An")]
+        words = [_bare(w).rstrip(".") for w in m.group(0).split() if w not in ("The", "A", "An")]
+        while words and _CALENDAR.fullmatch(words[0]):
+            words.pop(0)
         if not words or all(w in asked for w in words) or (m.start() == 0 and len(m.group(0).split()) == 1):
             continue  # a capitalised sentence opener ("Meanwhile") is no answer
         if kind == "name" or (kind == "person" and _is_person(m, sentence, asked)) or (
                 kind == "organisation" and (_ORG_HEAD.search(m.group(0)) or _ACRONYM.fullmatch(m.group(0)))):
             found.add(" ".join(words))
     return found
+
+
+def answer_keys(kind: str | None, sentence: str, question: str) -> set[str]:
+    """What a sentence offers as the answer, reduced to a key that other outlets' wordings share: the
+    last word of a name ("Saturday" for "Jeff Saturday" and "interim coach Saturday"), a figure, a place.
+    For untyped questions ("What ... ?", "Which book ...?"), names and figures not in the question; none
+    for questions answered by an explanation or a statement ("Why ...?", "How was ...?", "What did X say?")."""
+    if _EXPLAINED.search(question) or _SPEECH_QUESTION.search(question):
+        return set()
+    if kind in ("number", "year", "country", "city", "state"):
+        return mentions(kind, sentence, question)
+    if kind == "time":
+        return mentions("year", sentence, question)
+    found = mentions(kind if kind in ("person", "organisation") else "name", sentence, question)
+    keys = {m.split()[-1] for m in found if len(m.split()[-1]) > 1}
+    if kind not in ("person", "organisation", "name"):
+        keys |= mentions("number", sentence, question)
+    return keys
 
 
 def states(asks: Asks, sentence: str, similar) -> bool:
@@ -212,7 +238,8 @@ def _is_person(m: re.Match, sentence: str, asked: set[str]) -> bool:
     for place in _place_names(phrase, _places()):
         phrase = re.sub(r"(?i)\b" + re.escape(place) + r"\b", " ", phrase)
     words = [w for w in phrase.split() if not _TITLE.fullmatch(w) and w.lower() not in ("of", "for", "the", "and")]
-    words = [w for w in words if not _CALENDAR.fullmatch(w)]
+    while words and _CALENDAR.fullmatch(words[0]):  # "Monday Jaiswal said"; but "Jeff Saturday" is a name
+        words.pop(0)
     if not words or all(_bare(w) in asked for w in words):
         return False
     if m.start() == 0 and len(words) == 1:  # a capitalised sentence opener
@@ -276,5 +303,15 @@ def _cities() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _states() -> frozenset[str]:
+    """US states, and the countries and big cities' names (a "state" may be a country's province)."""
+    return frozenset(s["name"].lower() for s in _geonames().get_us_states().values()) | _countries()
+
+
+@lru_cache(maxsize=1)
 def _places() -> frozenset[str]:
-    return _countries() | _cities()
+    return _countries() | _cities() | _states()
+
+
+_PLACES = {"country": _countries, "city": _cities, "state": _states}
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer_type import STRICT, analyse, has_kind, states
+from bot.answer_type import STRICT, analyse, answer_keys, has_kind, states
 from bot.scorer import FEATURES, probabilities
 from index.literals import extract, match_fraction
 from index.retrieve import Hit
@@ -118,6 +118,8 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
                 continue
             if (hit.doc_id, s.start) in seen or len(s.text.split()) < 6:  # bylines, headings
                 continue
+            if s.text.rstrip(" ”\"’'").endswith("?"):  # a question states nothing (quiz pages repeat the question)
+                continue
             seen.add((hit.doc_id, s.start))
             start, end = quoted_span(corpus.texts[hit.doc_id], sents, i)
             if (hit.doc_id, start, -end) in seen:  # two sentences of one quotation: one candidate
@@ -170,8 +172,9 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         x[n] = (c.cosine, c.focus, overlap, c.typed, bound, match_fraction(literals, c.text) if literals else 1.0,
                 c.doc_literals, tokens <= q_tokens, len(tokens - q_tokens) / max(1, len(tokens)), 1 / (1 + c.hit_rank),
                 1 / (1 + c.position), float(title_vec[title] @ q) if title else 0.0,
-                min(3, len(set(docs[agree[n]]) - {c.doc_id})) / 3)
+                min(3, len(set(docs[agree[n]]) - {c.doc_id})) / 3, 0.0)
         c.features = x[n]
+    x[:, FEATURES.index("vote")] = _votes(cands, probabilities(x), asks.kind, question)
     for c, p in zip(cands, probabilities(x)):
         c.score = float(p)
     if asks.kind in STRICT:  # "Which country ...?" is not answered by a sentence that names none
@@ -179,6 +182,25 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     else:
         cands.sort(key=lambda c: c.score, reverse=True)
     return cands
+
+
+def _votes(cands: list[Evidence], scores: np.ndarray, kind: str | None, question: str, reach: float = 0.3) -> np.ndarray:
+    """Answer redundancy: many outlets report one event, and the answer is what their best sentences
+    agree on. Each candidate within `reach` of the best score votes, with its margin, for the answers it
+    offers (`answer_keys`); an article votes once per answer. A sentence's feature is the share of the
+    top answer's votes behind its own best answer (0 when it offers none)."""
+    floor = float(scores.max()) - reach
+    keys = [answer_keys(kind, c.text, question) for c in cands]
+    best: dict[tuple[str, str], float] = {}  # (answer, doc) -> strongest vote of that article
+    for c, k, sc in zip(cands, keys, scores):
+        for key in k:
+            if sc > floor:
+                best[(key, c.doc_id)] = max(best.get((key, c.doc_id), 0.0), float(sc) - floor)
+    tally: dict[str, float] = {}
+    for (key, _), v in best.items():
+        tally[key] = tally.get(key, 0.0) + v
+    top = max(tally.values(), default=0.0)
+    return np.array([max((tally.get(key, 0.0) for key in k), default=0.0) / top if top else 0.0 for k in keys], dtype="float32")
 
 
 def _paragraph(text: str, c: Evidence, reach: int = 700) -> str:

@@ -29,6 +29,7 @@ FEATURES = (
     "lead",           # 1 / (1 + its sentence number in the article): news puts the answer first
     "title_sim",      # question . its article's headline
     "support",        # other outlets with a sentence saying the same (paraphrase similarity), up to 3, / 3
+    "vote",           # share of the candidates' weight, over distinct articles, behind the answer it offers
 )
 WEIGHTS = Path(__file__).with_name("scorer_weights.json")
 

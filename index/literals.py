@@ -39,9 +39,30 @@ class Literal:
             return bool(re.search(rf"\bQ{quarter}\b|\b{_ORDINALS[quarter - 1]}[ -]quarter\b", text, re.I))
         if self.phrase:
             return bool(re.search(r"(?<![\w])" + r"\s+".join(re.escape(w) for w in self.text.split()) + r"(?![\w])", text, re.I))
-        if all(re.search(r"(?<![\w])" + re.escape(w) + r"(?![\w])", text, re.I) for w in self.text.split()):
+        words = self.text.split()
+        found = [_word_in(w, text) for w in words]
+        # A long name may open with a capitalised title or sentence opener ("Actor Matthew Perry", "People’s
+        # Sexiest Man Alive"): the rest of it suffices.
+        if all(found) or len(words) >= 3 and all(found[1:]):
             return True
         return _acronym(self.text) is not None and bool(_acronym(self.text).search(text))
+
+
+_MONTHS = {m[:3]: m for m in ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                              "october", "november", "december")} | {"sept": "september"}
+
+
+def _word_in(word: str, text: str) -> bool:
+    """Whole word, case-insensitive; also its singular or non-possessive form ("Twitters", "People’s") and a
+    month's full name for its abbreviation ("Nov")."""
+    forms = {word}
+    bare = re.sub(r"[’']s?$", "", word)
+    forms.add(bare)
+    if len(bare) > 4 and bare.endswith("s"):
+        forms.add(bare[:-1])
+    if (full := _MONTHS.get(bare.lower())):
+        forms.add(full)
+    return any(re.search(r"(?<![\w])" + re.escape(f) + r"(?![\w])", text, re.I) for f in forms if f)
 
 
 def _quarter_number(text: str) -> int | None:

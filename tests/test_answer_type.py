@@ -3,7 +3,7 @@
 import pytest
 
 from bot import evidence as ev
-from bot.answer_type import Asks, analyse, has_kind, states
+from bot.answer_type import Asks, analyse, answer_keys, has_kind, states
 
 
 @pytest.mark.parametrize("question, asks", [
@@ -32,6 +32,8 @@ from bot.answer_type import Asks, analyse, has_kind, states
     ("What did the ministry say about the attack?", Asks(None)),
     ("What did Pakistan’s Foreign Office say?", Asks(None, agent="Pakistan Foreign Office")),
     ("In what year did the insurgency begin?", Asks("year")),
+    ("Which state will hold a runoff election for a Senate seat?", Asks("state")),
+    ("Which franchise legend did the Colts hire as interim coach?", Asks("person")),
 ])
 def test_questions_are_analysed(question, asks):
     assert analyse(question) == asks
@@ -55,9 +57,26 @@ def test_questions_are_analysed(question, asks):
     ("person", "Islamabad, Feb 2: Pakistani security forces killed 145 militants.", "Which official gave the toll?", False),
     ("number", "92 militants were killed.", "How many militants were killed?", True),
     ("number", "Several civilians were injured.", "How many civilians were injured?", False),
+    ("state", "In Georgia, candidates must win a majority to avoid a runoff.", "Which state will hold a runoff?", True),
+    ("state", "Many consider a runoff the most likely scenario in the Senate race.", "Which state will hold a runoff?", False),
 ])
 def test_sentences_have_the_kind_asked_for(kind, sentence, question, expected):
     assert has_kind(kind, sentence, question) is expected
+
+
+@pytest.mark.parametrize("question, sentence, keys", [
+    # Outlets name one person differently; the surname is what their sentences share.
+    ("Which franchise legend did the Colts hire?", "The Colts named former center Jeff Saturday interim coach.", {"saturday"}),
+    ("Which franchise legend did the Colts hire?", "Owner Jim Irsay hired Jeff Saturday on Monday.", {"irsay", "saturday"}),
+    # A figure in words is the same answer as in digits; the question's own figures are no answer.
+    ("How many years is Griner due to serve?", "Griner is to serve the rest of a nine-year sentence.", {"9"}),
+    ("How many of the 40 bidders won?", "Of the 40 bidders, 3 won.", {"3"}),
+    ("When did Pelosi first become speaker?", "She was elected to the speaker post in 2007.", {"2007"}),
+    ("Which state will hold a runoff?", "Georgia will hold a runoff on Dec. 6.", {"georgia"}),
+    ("Which state will hold a runoff?", "Many expect a runoff.", set()),
+])
+def test_sentences_offer_answers_that_other_outlets_wordings_share(question, sentence, keys):
+    assert answer_keys(analyse(question).kind, sentence, question) == keys
 
 
 def test_a_sentence_states_the_agent_role_and_counted_event():

@@ -245,3 +245,20 @@ def test_a_quarter_matches_in_either_spelling(question, text, found):
 
     quarter = next(l for l in extract(question) if l.text in ("Q2", "second quarter"))
     assert quarter.found_in(text) is found
+
+
+@pytest.mark.parametrize("question, text, found", [
+    # A capitalised opener or title in a long name: its last word and most others suffice.
+    ("Actor Matthew Perry’s memoir was released. Which sitcom?", "Matthew Perry, best known for Friends, ...", True),
+    ("Actor Matthew Perry’s memoir was released. Which sitcom?", "Actor Tyler Perry spoke.", False),
+    # A plural or possessive typo, and a month's abbreviation, match the plain word.
+    ("How much will Twitters users pay?", "Twitter will charge $8 a month.", True),
+    ("What happened on Nov 1?", "The memoir came out on November 1.", True),
+    # Two-word names still need both words.
+    ("Matt Hancock joined which show?", "Health secretary Hancock resigned.", False),
+])
+def test_names_match_through_openers_plurals_and_abbreviations(question, text, found):
+    from index.literals import extract
+
+    name = max((l for l in extract(question) if l.required and not l.text.isdigit()), key=lambda l: len(l.text))
+    assert name.found_in(text) is found
