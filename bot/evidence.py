@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answer_type import STRICT, analyse, answer_keys, has_kind, states
-from bot.scorer import FEATURES, probabilities
+from bot.scorer import FEATURES, confidence, confidence_features, probabilities
 from index.literals import extract, match_fraction
 from index.retrieve import Hit
 from index.store import Corpus
@@ -201,6 +201,14 @@ def _votes(cands: list[Evidence], scores: np.ndarray, kind: str | None, question
         tally[key] = tally.get(key, 0.0) + v
     top = max(tally.values(), default=0.0)
     return np.array([max((tally.get(key, 0.0) for key in k), default=0.0) / top if top else 0.0 for k in keys], dtype="float32")
+
+
+def answered(cands: list[Evidence]) -> float:
+    """Confidence that the best candidate (cands[0], as ranked) states the answer: `bot.scorer.confidence`."""
+    if not cands or cands[0].features is None:
+        return 0.0
+    runner_up = cands[1].score if len(cands) > 1 else None
+    return confidence(confidence_features(cands[0].features, cands[0].score, runner_up, len(cands)))
 
 
 def _paragraph(text: str, c: Evidence, reach: int = 700) -> str:

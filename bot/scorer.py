@@ -31,6 +31,11 @@ FEATURES = (
     "support",        # other outlets with a sentence saying the same (paraphrase similarity), up to 3, / 3
     "vote",           # share of the candidates' weight, over distinct articles, behind the answer it offers
 )
+# Whether the best candidate answers at all: its features, its score, its lead over the runner-up, and how
+# many candidates there were. The evidence-absent sets show the need: with the answer's articles removed,
+# the best remaining sentence is about the same story and scores nearly as well, but fewer outlets agree
+# on what it offers and it leads by less.
+CONFIDENCE_FEATURES = (*FEATURES, "score", "margin", "candidates")
 WEIGHTS = Path(__file__).with_name("scorer_weights.json")
 
 
@@ -40,6 +45,32 @@ def _weights() -> tuple[np.ndarray, float, str]:
     if tuple(data["features"]) != FEATURES:
         raise RuntimeError(f"{WEIGHTS} was fitted on other features; rerun bench/fit_scorer.py")
     return np.asarray(data["weights"], dtype="float32"), float(data["bias"]), data.get("link", "logistic")
+
+
+@lru_cache(maxsize=1)
+def _confidence_weights() -> tuple[np.ndarray, float] | None:
+    data = json.loads(WEIGHTS.read_text()).get("confidence")
+    if not data:
+        return None
+    if tuple(data["features"]) != CONFIDENCE_FEATURES:
+        raise RuntimeError(f"{WEIGHTS}: the confidence model was fitted on other features; rerun bench/fit_scorer.py --confidence")
+    return np.asarray(data["weights"], dtype="float64"), float(data["bias"])
+
+
+def confidence_features(best: np.ndarray, score: float, runner_up: float | None, candidates: int) -> np.ndarray:
+    margin = score - runner_up if runner_up is not None else 1.0
+    return np.concatenate([np.asarray(best, dtype="float64"), [score, margin, min(candidates, 50) / 50]])
+
+
+def confidence(x: np.ndarray) -> float:
+    """P(the best candidate states the answer), a logistic regression fitted by bench/fit_scorer.py
+    --confidence on answerable questions and the same questions with their articles removed; 1.0 when the
+    weights file has no such model."""
+    model = _confidence_weights()
+    if model is None:
+        return 1.0
+    w, b = model
+    return float(1.0 / (1.0 + np.exp(-(x @ w + b))))
 
 
 def probabilities(x: np.ndarray) -> np.ndarray:

@@ -187,6 +187,8 @@ class Newsbot:
             return f"no retrieved passage gives {asks.describe()}"
         if cands[0].cosine < self.settings.retrieval.min_dense_score:
             return f"best evidence is too weak (similarity {cands[0].cosine:.2f} < {self.settings.retrieval.min_dense_score})"
+        if (p := ev.answered(cands)) < self.settings.answer.min_confidence:
+            return f"the best evidence may not answer it (confidence {p:.2f} < {self.settings.answer.min_confidence})"
         return None
 
     def _generate(self, corpus: Corpus, answer: Answer, query: str, chosen: list[ev.Evidence]) -> bool:

@@ -32,6 +32,14 @@ ARTICLES = [
          "Councillors argued for two hours before the vote, which passed by a narrow margin.",
          FILLER * 3,
      ])},
+    # Three outlets on one sale: two name the buyer; the third, closest in wording to the question, names
+    # only an adviser. The buyer is what the outlets agree on.
+    {"id": "yard-herald", "title": "Velmar shipyard sold", "source": "Coastal Herald", "published_at": "2024-04-02",
+     "text": "Norhaven Marine will buy the old Velmar shipyard, the council said on Monday. " + FILLER},
+    {"id": "yard-post", "title": "Shipyard deal agreed", "source": "Velmar Post", "published_at": "2024-04-02",
+     "text": "The council agreed to sell the yard to Norhaven Marine for 40 million euros after a long search. " + FILLER},
+    {"id": "yard-times", "title": "Who will buy the Velmar shipyard?", "source": "Harbour Times", "published_at": "2024-04-01",
+     "text": "Bankers at Brightwater Capital advised on which company will buy the Velmar shipyard this spring. " + FILLER},
     {"id": "rivers-festival", "title": "Riverside festival draws record crowds", "source": "Valley News",
      "published_at": "2024-06-02",
      "text": "The riverside music festival drew a record 40,000 visitors over the weekend, organisers said. "
@@ -48,7 +56,7 @@ def bot(tmp_path_factory, embedder):
     corpus.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES), encoding="utf-8")
     b = Newsbot(make_settings(root / "index"), llm=None)
     report = b.ingest([corpus])
-    assert report.added == 3, report.summary()
+    assert report.added == len(ARTICLES), report.summary()
     return b
 
 
@@ -137,3 +145,59 @@ def test_a_dangling_mark_out_of_reach_is_dropped():
     text = "“This is the start of a very long speech. " + "It goes on and on without end. " * 40
     a, b = quoted_span(text, sentences(text), 0)
     assert text[a:b] == "This is the start of a very long speech."
+
+
+def test_outlets_vote_for_the_answer_their_best_sentences_agree_on(bot):
+    from bot import evidence as ev
+    from bot.scorer import FEATURES
+
+    corpus, retriever = bot._state
+    question = "Which company will buy the Velmar shipyard?"
+    cands = ev.gather(corpus, retriever.search(question), question, bot.embedder)
+    vote = {c.doc_id: c.features[FEATURES.index("vote")] for c in cands if c.doc_id.startswith("yard-")}
+    assert vote["yard-herald"] == vote["yard-post"] == 1.0  # "marine": two articles
+    assert vote["yard-times"] < 1.0  # "capital": one
+    answer = bot.ask(question)
+    assert "Norhaven Marine" in answer.answer.split("\n")[0]
+
+
+def test_votes_count_each_article_once_and_only_near_the_best_score():
+    from bot.evidence import Evidence, _votes
+
+    def cand(doc: str, text: str) -> Evidence:
+        return Evidence(doc, 0, len(text), text, 0.0, 0.0, 0)
+
+    cands = [cand("a", "Norhaven Marine will buy it."), cand("a", "Norhaven Marine said so twice."),
+             cand("b", "Brightwater Capital advised."), cand("c", "Ostberg Capital was far behind.")]
+    votes = _votes(cands, np.array([1.0, 0.95, 0.9, 0.1]), None, "Which company will buy the shipyard?")
+    # "marine": article a once (its best margin, 0.3); "capital": article b (0.2), article c is out of reach.
+    assert votes.tolist() == pytest.approx([1.0, 1.0, 0.2 / 0.3, 0.2 / 0.3], abs=1e-6)
+
+
+def test_a_question_is_never_evidence(bot):
+    from bot import evidence as ev
+
+    corpus, retriever = bot._state
+    question = "Which company will buy the Velmar shipyard?"
+    cands = ev.gather(corpus, retriever.search(question), question, bot.embedder)
+    assert cands and not any(c.text.rstrip().endswith("?") for c in cands)
+
+
+def test_low_confidence_refuses_with_its_reason(tmp_path, bot):
+    from bot.evidence import answered
+
+    corpus, retriever = bot._state
+    question = "Which company will buy the Velmar shipyard?"
+    from bot import evidence as ev
+
+    p = answered(ev.gather(corpus, retriever.search(question), question, bot.embedder))
+    assert 0.0 < p < 1.0  # the fitted model in bot/scorer_weights.json
+    strict = bot.settings.model_copy(deep=True)
+    strict.answer.min_confidence = min(1.0, p + 0.01)
+    bot.settings, kept = strict, bot.settings
+    try:
+        refused = bot.ask(question)
+    finally:
+        bot.settings = kept
+    assert refused.refused and "may not answer it" in refused.note
+    assert not bot.ask(question).refused
