@@ -32,14 +32,6 @@ ARTICLES = [
          "Councillors argued for two hours before the vote, which passed by a narrow margin.",
          FILLER * 3,
      ])},
-    # Three outlets on one sale: two name the buyer; the third, closest in wording to the question, names
-    # only an adviser. The buyer is what the outlets agree on.
-    {"id": "yard-herald", "title": "Velmar shipyard sold", "source": "Coastal Herald", "published_at": "2024-04-02",
-     "text": "Norhaven Marine will buy the old Velmar shipyard, the council said on Monday. " + FILLER},
-    {"id": "yard-post", "title": "Shipyard deal agreed", "source": "Velmar Post", "published_at": "2024-04-02",
-     "text": "The council agreed to sell the yard to Norhaven Marine for 40 million euros after a long search. " + FILLER},
-    {"id": "yard-times", "title": "Who will buy the Velmar shipyard?", "source": "Harbour Times", "published_at": "2024-04-01",
-     "text": "Bankers at Brightwater Capital advised on which company will buy the Velmar shipyard this spring. " + FILLER},
     {"id": "rivers-festival", "title": "Riverside festival draws record crowds", "source": "Valley News",
      "published_at": "2024-06-02",
      "text": "The riverside music festival drew a record 40,000 visitors over the weekend, organisers said. "
@@ -47,17 +39,37 @@ ARTICLES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory, embedder):
+YARD = [
+    # Three outlets on one sale: two name the buyer; the third names only an adviser. The buyer is what
+    # the outlets agree on.
+    {"id": "yard-herald", "title": "Velmar shipyard sold", "source": "Coastal Herald", "published_at": "2024-04-02",
+     "text": "Norhaven Marine will buy the old Velmar shipyard, the council said on Monday. " + FILLER},
+    {"id": "yard-post", "title": "Shipyard deal agreed", "source": "Velmar Post", "published_at": "2024-04-02",
+     "text": "Norhaven Marine agreed to buy the Velmar shipyard for 40 million euros, the council said. " + FILLER},
+    {"id": "yard-times", "title": "Who will buy the Velmar shipyard?", "source": "Harbour Times", "published_at": "2024-04-01",
+     "text": "Bankers at Brightwater Capital advised the council on the sale of the Velmar shipyard this spring. " + FILLER},
+]
+
+
+def _bot(root, articles):
     from bot.service import Newsbot
 
-    root = tmp_path_factory.mktemp("scorer")
     corpus = root / "articles.jsonl"
-    corpus.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES), encoding="utf-8")
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
     b = Newsbot(make_settings(root / "index"), llm=None)
     report = b.ingest([corpus])
-    assert report.added == len(ARTICLES), report.summary()
+    assert report.added == len(articles), report.summary()
     return b
+
+
+@pytest.fixture(scope="module")
+def yard_bot(tmp_path_factory, embedder):
+    return _bot(tmp_path_factory.mktemp("yard"), YARD)
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory, embedder):
+    return _bot(tmp_path_factory.mktemp("scorer"), ARTICLES)
 
 
 def test_the_scorer_weights_fit_its_features_and_favour_the_asked_for_thing():
@@ -147,57 +159,61 @@ def test_a_dangling_mark_out_of_reach_is_dropped():
     assert text[a:b] == "This is the start of a very long speech."
 
 
-def test_outlets_vote_for_the_answer_their_best_sentences_agree_on(bot):
+def test_outlets_vote_for_the_answer_their_best_sentences_agree_on(yard_bot):
     from bot import evidence as ev
     from bot.scorer import FEATURES
 
-    corpus, retriever = bot._state
+    corpus, retriever = yard_bot._state
     question = "Which company will buy the Velmar shipyard?"
-    cands = ev.gather(corpus, retriever.search(question), question, bot.embedder)
-    vote = {c.doc_id: c.features[FEATURES.index("vote")] for c in cands if c.doc_id.startswith("yard-")}
+    cands = ev.gather(corpus, retriever.search(question), question, yard_bot.embedder)
+    vote: dict[str, float] = {}
+    for c in cands:  # each article's best-supported sentence
+        vote[c.doc_id] = max(vote.get(c.doc_id, 0.0), float(c.features[FEATURES.index("vote")]))
     assert vote["yard-herald"] == vote["yard-post"] == 1.0  # "marine": two articles
     assert vote["yard-times"] < 1.0  # "capital": one
-    answer = bot.ask(question)
+    answer = yard_bot.ask(question)
     assert "Norhaven Marine" in answer.answer.split("\n")[0]
 
 
 def test_votes_count_each_article_once_and_only_near_the_best_score():
     from bot.evidence import Evidence, _votes
 
-    def cand(doc: str, text: str) -> Evidence:
-        return Evidence(doc, 0, len(text), text, 0.0, 0.0, 0)
+    def cand(doc: str, text: str, typed: bool = True) -> Evidence:
+        return Evidence(doc, 0, len(text), text, 0.0, 0.0, 0, typed=typed)
 
     cands = [cand("a", "Norhaven Marine will buy it."), cand("a", "Norhaven Marine said so twice."),
-             cand("b", "Brightwater Capital advised."), cand("c", "Ostberg Capital was far behind.")]
-    votes = _votes(cands, np.array([1.0, 0.95, 0.9, 0.1]), None, "Which company will buy the shipyard?")
-    # "marine": article a once (its best margin, 0.3); "capital": article b (0.2), article c is out of reach.
-    assert votes.tolist() == pytest.approx([1.0, 1.0, 0.2 / 0.3, 0.2 / 0.3], abs=1e-6)
+             cand("b", "Brightwater Capital advised."), cand("c", "Ostberg Capital was far behind."),
+             cand("d", "Keller Marine was mentioned.", typed=False)]
+    votes = _votes(cands, np.array([1.0, 0.95, 0.9, 0.1, 0.99]), None, "Which company will buy the shipyard?")
+    # "marine": article a once (its best margin, 0.3), not d (no asked-for thing); "capital": article b
+    # (0.2), article c is out of reach.
+    assert votes.tolist() == pytest.approx([1.0, 1.0, 0.2 / 0.3, 0.2 / 0.3, 1.0], abs=1e-6)
 
 
-def test_a_question_is_never_evidence(bot):
+def test_a_question_is_never_evidence(yard_bot):
     from bot import evidence as ev
 
-    corpus, retriever = bot._state
+    corpus, retriever = yard_bot._state
     question = "Which company will buy the Velmar shipyard?"
-    cands = ev.gather(corpus, retriever.search(question), question, bot.embedder)
+    cands = ev.gather(corpus, retriever.search(question), question, yard_bot.embedder)
     assert cands and not any(c.text.rstrip().endswith("?") for c in cands)
 
 
-def test_low_confidence_refuses_with_its_reason(tmp_path, bot):
+def test_low_confidence_refuses_with_its_reason(yard_bot):
     from bot.evidence import answered
 
-    corpus, retriever = bot._state
+    corpus, retriever = yard_bot._state
     question = "Which company will buy the Velmar shipyard?"
     from bot import evidence as ev
 
-    p = answered(ev.gather(corpus, retriever.search(question), question, bot.embedder))
+    p = answered(ev.gather(corpus, retriever.search(question), question, yard_bot.embedder))
     assert 0.0 < p < 1.0  # the fitted model in bot/scorer_weights.json
-    strict = bot.settings.model_copy(deep=True)
+    strict = yard_bot.settings.model_copy(deep=True)
     strict.answer.min_confidence = min(1.0, p + 0.01)
-    bot.settings, kept = strict, bot.settings
+    yard_bot.settings, kept = strict, yard_bot.settings
     try:
-        refused = bot.ask(question)
+        refused = yard_bot.ask(question)
     finally:
-        bot.settings = kept
+        yard_bot.settings = kept
     assert refused.refused and "may not answer it" in refused.note
-    assert not bot.ask(question).refused
+    assert not yard_bot.ask(question).refused
