@@ -78,6 +78,7 @@ _ROLE_QUESTION = re.compile(
     r"(?:\s+of\s+(?!(?:the|a|an|this|that|its|their|his|her)\b)[a-z][a-z -]*?)?)(?:\s+(?:of|for|in|at)\b.*)?\s*\??\s*$")
 _ACTOR_QUESTION = re.compile(r"^\s*who\s+(?:(?:has|have|had|did|does|do|will|would)\s+)?(?P<verb>[a-z]+)\b", re.I)
 _EXPLAINED = re.compile(r"\bwhy\b|^\s*how\b(?!\s+(?:many|much|long|old|far|often))", re.I)
+_CLASS_OF_THINGS = re.compile(r"^\s*(?:which|what)\s+(?:(?:kinds?|types?|sorts?)\s+of\b|(?!(?:is|was|does|has)\b)[a-z]+[^s\W]s\b)", re.I)
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[a-z][\w'-]*\s*){1,3})", re.I)  # "how many law enforcement personnel"
 _NOT_COUNTED = {"of", "the", "a", "an", "were", "was", "are", "is", "did", "do", "does", "have", "has", "had", "will",
                 "would", "can", "could", "in", "on", "at", "by", "for", "from", "after", "before", "during", "died", "die",
@@ -196,8 +197,10 @@ def answer_keys(kind: str | None, sentence: str, question: str) -> set[str]:
     last word of a name ("Saturday" for "Jeff Saturday" and "interim coach Saturday"), a figure, a place.
     For untyped questions ("What ... ?", "Which book ...?"), names and figures not in the question; none
     for questions answered by an explanation or a statement ("Why ...?", "How was ...?", "What did X say?")."""
-    if _EXPLAINED.search(question) or _SPEECH_QUESTION.search(question):
-        return set()
+    if _EXPLAINED.search(question) or _SPEECH_QUESTION.search(question) or kind == "number":
+        return set()  # nor for counts: outlets agreeing on "92" may count militants when soldiers are asked
+    if kind is None and _CLASS_OF_THINGS.search(question):
+        return set()  # "Which resources ...?": common things ("gas, minerals"), where the story's names outvote them
     if kind in ("number", "year", "country", "city", "state"):
         return mentions(kind, sentence, question)
     if kind == "time":

@@ -68,15 +68,25 @@ def test_sentences_have_the_kind_asked_for(kind, sentence, question, expected):
     # Outlets name one person differently; the surname is what their sentences share.
     ("Which franchise legend did the Colts hire?", "The Colts named former center Jeff Saturday interim coach.", {"saturday"}),
     ("Which franchise legend did the Colts hire?", "Owner Jim Irsay hired Jeff Saturday on Monday.", {"irsay", "saturday"}),
-    # A figure in words is the same answer as in digits; the question's own figures are no answer.
-    ("How many years is Griner due to serve?", "Griner is to serve the rest of a nine-year sentence.", {"9"}),
-    ("How many of the 40 bidders won?", "Of the 40 bidders, 3 won.", {"3"}),
+    # Counts do not vote (outlets agreeing on "92" may count militants when soldiers are asked).
+    ("How many years is Griner due to serve?", "Griner is to serve the rest of a nine-year sentence.", set()),
     ("When did Pelosi first become speaker?", "She was elected to the speaker post in 2007.", {"2007"}),
     ("Which state will hold a runoff?", "Georgia will hold a runoff on Dec. 6.", {"georgia"}),
     ("Which state will hold a runoff?", "Many expect a runoff.", set()),
+    # Classes of common things ("gas, minerals") get no vote: the story's names would outvote them.
+    ("Which resources are exploited in Balochistan?", "The BLA says Punjab takes the gas.", set()),
+    ("What type of locations did the gunmen storm?", "The BLA stormed banks in Quetta.", set()),
+    ("What is the nickname of Morocco's team?", "Fans call them the Atlas Lions.", {"lions"}),
 ])
 def test_sentences_offer_answers_that_other_outlets_wordings_share(question, sentence, keys):
     assert answer_keys(analyse(question).kind, sentence, question) == keys
+
+
+def test_a_figure_in_words_is_the_same_answer_as_in_digits():
+    from bot.answer_type import mentions
+
+    assert mentions("number", "Griner is to serve the rest of a nine-year sentence.", "How many years?") == {"9"}
+    assert mentions("number", "Of the 40 bidders, 3 won.", "How many of the 40 bidders won?") == {"3"}
 
 
 def test_a_sentence_states_the_agent_role_and_counted_event():
