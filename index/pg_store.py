@@ -45,6 +45,7 @@ EF_SEARCH = 100  # HNSW candidate list per query (pgvector's default 40 loses re
 # budget is smaller than the embedded engine's (FTS5 ranks inside its index). Measured on 100k chunks
 # (bench/scale_pg.py corpus, 100 questions): budget 150k -> keyword p95 866 ms, 30k -> 610, 10k -> 190, 5k -> 129.
 POSTINGS_BUDGET = 10_000
+REINDEX_DEAD_SHARE = 0.2  # compact rebuilds the HNSW index when dead chunk rows exceed this share of live ones
 PROBE_POSTINGS = 1_000  # postings of the rarest lexemes scored first, to bound what the rest may add (MaxScore)
 _TOTALS = ("UPDATE newsbot_meta SET value = (value::bigint {sign} CASE key WHEN 'chunks' THEN (SELECT count(*) FROM {rows})"
            " ELSE (SELECT coalesce(sum(len), 0) FROM {rows}) END)::text WHERE key IN ('chunks', 'tokens')")
@@ -172,18 +173,25 @@ class PgStore(Store):
         if dim and stored_dim and stored_dim != dim:
             con.close()
             raise IndexError_(f"{self.location}: built with {stored_dim}-d embeddings, the configured model gives {dim}-d; rebuild it")
+        if "tokens" not in meta:  # written before the BM25 statistics: computed once, by a writer (one transaction)
+            con.close()
+            with self.writer(stored_dim):
+                pass
+            return self.load(embedder, dim)
         return PgCorpus(self, con, stored_dim or dim or 0, json.loads(meta.get("build", "{}")), int(meta.get("generation", 0)))
 
     # ---- write --------------------------------------------------------------------------------
 
-    def _prepare(self, cur, dim: int) -> None:
+    def _prepare(self, cur, dim: int) -> bool:
+        """Create the schema on a new database, add what an older one lacks; True when it changed."""
         cur.execute("SELECT to_regclass('newsbot_meta') IS NOT NULL")
         if not cur.fetchone()[0]:  # first write to this database: the schema lands with it (DDL is transactional)
             cur.execute(SCHEMA.format(dim=int(dim)))
             cur.execute("INSERT INTO newsbot_meta VALUES ('format', %s), ('dim', %s), ('generation', '0'), ('build', '{}')",
                         (str(FORMAT), str(dim)))
         cur.execute("SELECT to_regclass('newsbot_lexemes') IS NOT NULL")
-        if not cur.fetchone()[0]:  # a new database, or one written before the BM25 statistics existed
+        upgraded = not cur.fetchone()[0]
+        if upgraded:  # a new database, or one written before the BM25 statistics existed
             cur.execute(STATS)
         cur.execute("SELECT key, value FROM newsbot_meta WHERE key IN ('format', 'dim')")
         meta = dict(cur.fetchall())
@@ -192,6 +200,7 @@ class PgStore(Store):
         if int(meta["dim"]) != dim:
             raise IndexError_(f"{self.location}: built with {meta['dim']}-d embeddings, the configured model gives {dim}-d; "
                               "use another database")
+        return upgraded
 
     @contextmanager
     def writer(self, dim: int) -> Iterator["PgWriter"]:
@@ -202,11 +211,12 @@ class PgStore(Store):
                     # Serialises writers across processes and machines; released at commit/rollback, and by
                     # the server if this process dies (its transaction is rolled back: nothing half-written).
                     cur.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                    self._prepare(cur, dim)
+                    upgraded = self._prepare(cur, dim)
                 self._register_vector(con)
             except self._pg.Error as e:
                 raise self._error(e) from None
             w = PgWriter(self, con, dim)
+            w.changed = upgraded
             try:
                 yield w
                 if w.changed:
@@ -223,6 +233,38 @@ class PgStore(Store):
                 raise
         finally:
             con.close()
+
+
+    def compact(self) -> dict:
+        """What keeps a PostgreSQL index lean after many updates and deletes: drop lexemes no chunk holds any
+        more, rebuild the HNSW index when deleted chunks are many (pgvector's advice: vacuuming an HNSW
+        index with many dead tuples is slow and a rebuild is faster), then VACUUM (ANALYZE) the tables,
+        which frees dead rows in the heap, GIN and HNSW indexes and refreshes the planner's statistics."""
+        if not self.exists():
+            raise IndexError_(f"{self.location}: no index here")
+        try:
+            con = self.connect()
+            with con.cursor() as cur:
+                cur.execute("SELECT value FROM newsbot_meta WHERE key = 'dim'")
+                dim = int(cur.fetchone()[0])
+            with self.writer(dim) as w:
+                w.cur.execute("DELETE FROM newsbot_lexemes WHERE df <= 0")
+                dropped = w.cur.rowcount
+                w.changed = w.changed or dropped > 0
+            with con.cursor() as cur:
+                cur.execute("SELECT n_live_tup, n_dead_tup FROM pg_stat_user_tables WHERE relname = 'newsbot_chunks'")
+                live, dead = cur.fetchone() or (0, 0)
+                reindex = dead > REINDEX_DEAD_SHARE * max(1, live)
+                if reindex:
+                    cur.execute("REINDEX INDEX CONCURRENTLY newsbot_chunks_embedding")  # readers and writers go on
+                for table in ("newsbot_chunks", "newsbot_articles", "newsbot_lexemes", "newsbot_meta"):
+                    cur.execute(f"VACUUM (ANALYZE) {table}")
+            con.close()
+        except self._pg.Error as e:
+            raise self._error(e) from None
+        return {"dead_chunks": int(dead), "lexemes_dropped": dropped, "hnsw_rebuilt": reindex,
+                "summary": f"VACUUM (ANALYZE) of the 4 newsbot tables cleared {dead:,} dead chunk rows; "
+                           f"{dropped:,} unused lexemes dropped; HNSW index {'rebuilt' if reindex else 'kept'}"}
 
 
 class PgWriter(Writer):
