@@ -171,6 +171,17 @@ def measure(url: str, questions: list[str], n_queries: int, server_pid: int | No
             exact = {r[0] for r in cur.fetchall()}
             hits += len(exact & {c for c, _ in corpus.dense(v, 10)})
     res["recall_at_10"] = hits / (10 * nq)
+    # What the postings budget costs in ranking: the keyword top k against BM25 with every lexeme kept.
+    from index import pg_store
+
+    s_k, nk = retriever.settings.bm25_k, min(50, len(qs))
+    budgeted = [corpus.keyword(q, s_k) for q in qs[:nk]]
+    budget, pg_store.POSTINGS_BUDGET = pg_store.POSTINGS_BUDGET, 10**12
+    try:
+        unbudgeted = [corpus.keyword(q, s_k) for q in qs[:nk]]
+    finally:
+        pg_store.POSTINGS_BUDGET = budget
+    res["keyword_overlap_unbudgeted"] = float(np.mean([len(set(a) & set(b)) / max(1, len(b)) for a, b in zip(budgeted, unbudgeted)]))
     if server_pid:
         res["server_mb"] = server_memory_mb(server_pid)
     con.close()
@@ -206,6 +217,7 @@ def table(results: dict) -> None:
         "  dense p95 / keyword p95, ms": lambda m: f"{m['dense_p95_ms']:.1f} / {m['keyword_p95_ms']:.1f}",
         "full search() incl. query embedding p50 / p95, ms": lambda m: f"{m['search_p50_ms']:.0f} / {m['search_p95_ms']:.0f}",
         "dense recall@10 (HNSW vs exact)": lambda m: f"{m['recall_at_10']:.3f}",
+        "keyword top-k shared with unbudgeted BM25": lambda m: f"{m.get('keyword_overlap_unbudgeted', float('nan')):.2f}",
         "resident memory answering (bot process), MB": lambda m: f"{m['rss_mb']:.0f}",
         "PostgreSQL server memory (USS + shared), MB": lambda m: f"{m.get('server_mb', 0):.0f}",
         "disk (pg_database_size), MB": lambda m: f"{m['disk_mb']:.0f}",

@@ -4,8 +4,9 @@ one database, shared safely by any number of processes on any number of machines
 Tables (in the URL's database, current schema):
     newsbot_meta      format, dim, build, generation (bumped by every commit: running front-ends refresh)
     newsbot_articles  the manifest row, metadata, cleaned text of each article
-    newsbot_chunks    id, doc, offsets, text, `embedding vector(dim)` (HNSW, vector_cosine_ops) and
-                      `tsv tsvector` (GIN; english configuration) for the keyword side
+    newsbot_chunks    id, doc, offsets, text, `embedding vector(dim)` (HNSW, vector_cosine_ops),
+                      `tsv tsvector` (GIN; english configuration) and `len` (tokens) for the keyword side
+    newsbot_lexemes   per lexeme, the chunks holding it (BM25's document frequency), kept by every write
 
 Writes: one transaction per `Store.writer()`; writers serialise on `pg_advisory_xact_lock` (released by
 commit or rollback, also when the writer's process dies), readers never wait (MVCC). A killed writer's
@@ -38,12 +39,23 @@ TABLES = Tables(articles="newsbot_articles", chunks="newsbot_chunks", param="%s"
 
 log = logging.getLogger(__name__)
 
-TEXT_CONFIG = "english"  # Snowball English stems + stopwords, PostgreSQL's counterpart of FTS5 porter
+# The text search configuration of new databases: PostgreSQL's english parser and Snowball stems, but no
+# stopword list, so that like FTS5 every word is indexed and the question side alone decides which words
+# are too common (index/keyword.py's list, then the postings budget). With the stock `english`
+# configuration, words such as "which", "what" and "did" were dropped here but matched by FTS5, and the
+# sample set's keyword rankings differed (README "PostgreSQL"). Databases written before keep `english`
+# (recorded in newsbot_meta 'text_config').
+TEXT_CONFIG = "newsbot_english"
+TEXT_CONFIG_SQL = """
+CREATE TEXT SEARCH DICTIONARY newsbot_english_stem (TEMPLATE = snowball, Language = english);
+CREATE TEXT SEARCH CONFIGURATION newsbot_english (COPY = english);
+ALTER TEXT SEARCH CONFIGURATION newsbot_english ALTER MAPPING REPLACE english_stem WITH newsbot_english_stem;
+"""
 WRITE_LOCK = 0x6E657773626F74  # "newsbot": the advisory lock every writer of a database takes
 EF_SEARCH = 100  # HNSW candidate list per query (pgvector's default 40 loses recall at k=20)
-# Keyword work per question: scoring runs in SQL for every chunk matching a kept lexeme, so the postings
-# budget is smaller than the embedded engine's (FTS5 ranks inside its index). Measured on 100k chunks
-# (bench/scale_pg.py corpus, 100 questions): budget 150k -> keyword p95 866 ms, 30k -> 610, 10k -> 190, 5k -> 129.
+# Keyword work per question: BM25 is computed in SQL for the chunks the GIN index returns, so the postings
+# budget is half the embedded engine's (FTS5 ranks inside its index). Measured on 100k chunks (bench/scale_pg.py
+# corpus, 100 questions, load ~8): with pruning, budget 10k -> keyword p95 74 ms, 20k -> 139-196 ms.
 POSTINGS_BUDGET = 10_000
 REINDEX_DEAD_SHARE = 0.2  # compact rebuilds the HNSW index when dead chunk rows exceed this share of live ones
 PROBE_POSTINGS = 1_000  # postings of the rarest lexemes scored first, to bound what the rest may add (MaxScore)
@@ -178,7 +190,9 @@ class PgStore(Store):
             with self.writer(stored_dim):
                 pass
             return self.load(embedder, dim)
-        return PgCorpus(self, con, stored_dim or dim or 0, json.loads(meta.get("build", "{}")), int(meta.get("generation", 0)))
+        corpus = PgCorpus(self, con, stored_dim or dim or 0, json.loads(meta.get("build", "{}")), int(meta.get("generation", 0)))
+        corpus.text_config = _checked_config(meta.get("text_config"))
+        return corpus
 
     # ---- write --------------------------------------------------------------------------------
 
@@ -187,8 +201,11 @@ class PgStore(Store):
         cur.execute("SELECT to_regclass('newsbot_meta') IS NOT NULL")
         if not cur.fetchone()[0]:  # first write to this database: the schema lands with it (DDL is transactional)
             cur.execute(SCHEMA.format(dim=int(dim)))
-            cur.execute("INSERT INTO newsbot_meta VALUES ('format', %s), ('dim', %s), ('generation', '0'), ('build', '{}')",
-                        (str(FORMAT), str(dim)))
+            cur.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = %s AND pg_ts_config_is_visible(oid)", (TEXT_CONFIG,))
+            if cur.fetchone() is None:
+                cur.execute(TEXT_CONFIG_SQL)
+            cur.execute("INSERT INTO newsbot_meta VALUES ('format', %s), ('dim', %s), ('generation', '0'), ('build', '{}'),"
+                        " ('text_config', %s)", (str(FORMAT), str(dim), TEXT_CONFIG))
         cur.execute("SELECT to_regclass('newsbot_lexemes') IS NOT NULL")
         upgraded = not cur.fetchone()[0]
         if upgraded:  # a new database, or one written before the BM25 statistics existed
@@ -267,9 +284,26 @@ class PgStore(Store):
                            f"{dropped:,} unused lexemes dropped; HNSW index {'rebuilt' if reindex else 'kept'}"}
 
 
+def _text_config(con) -> str:
+    with con.cursor() as cur:
+        cur.execute("SELECT value FROM newsbot_meta WHERE key = 'text_config'")
+        row = cur.fetchone()
+    return _checked_config(row[0] if row else None)
+
+
+def _checked_config(name: str | None) -> str:
+    """The recorded configuration's name (written into SQL text: only a plain identifier passes)."""
+    if name is None:
+        return "english"  # databases written before 'text_config' was recorded
+    if not name.isidentifier():
+        raise IndexError_(f"newsbot_meta text_config {name!r} is not a text search configuration name")
+    return name
+
+
 class PgWriter(Writer):
     def __init__(self, store: PgStore, con, dim: int) -> None:
         self.store, self.con, self.dim = store, con, dim
+        self.text_config = _text_config(con)
         self.cur = con.cursor()
         self.changed = False
 
@@ -347,7 +381,7 @@ class PgWriter(Writer):
         # Rows, their lexemes' document frequencies and the totals change in one statement (per page).
         psycopg2.extras.execute_values(
             self.cur,
-            "WITH v AS (SELECT c, d, s, a, b, t, e, to_tsvector('" + TEXT_CONFIG + "', k) AS tsv FROM (VALUES %s) x(c, d, s, a, b, t, e, k)),"
+            "WITH v AS (SELECT c, d, s, a, b, t, e, to_tsvector('" + self.text_config + "', k) AS tsv FROM (VALUES %s) x(c, d, s, a, b, t, e, k)),"
             " ins AS (INSERT INTO newsbot_chunks (chunk_id, doc_id, seq, start_idx, end_idx, text, embedding, tsv, len)"
             f"        SELECT c, d, s, a, b, t, e, tsv, {TOKENS.format(tsv='v.tsv')} FROM v RETURNING tsv, len),"
             " lx AS (INSERT INTO newsbot_lexemes SELECT lexeme, count(*) FROM ins, unnest(ins.tsv) GROUP BY lexeme"
@@ -368,6 +402,7 @@ class PgCorpus(SqlCorpus):
     for an answer (writers go on meanwhile; the view sees their commits after it)."""
 
     tables = TABLES
+    text_config = TEXT_CONFIG  # load() sets the database's own
 
     def __init__(self, store: PgStore, con, dim: int, build: dict, generation: int) -> None:
         super().__init__(store, con, dim, build, generation)
@@ -437,7 +472,7 @@ class PgCorpus(SqlCorpus):
             f"SELECT x.lex, coalesce(l.df, 0), (SELECT value FROM newsbot_meta WHERE key = 'chunks'),"
             f" (SELECT value FROM newsbot_meta WHERE key = 'tokens')"
             f" FROM unnest(%s::text[]) WITH ORDINALITY AS w(word, i)"
-            f" CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('{TEXT_CONFIG}', w.word))) AS x(lex)"
+            f" CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('{self.text_config}', w.word))) AS x(lex)"
             f" LEFT JOIN newsbot_lexemes l ON l.lexeme = x.lex ORDER BY w.i", (words,))
         if not rows:
             return []

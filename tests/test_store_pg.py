@@ -206,13 +206,21 @@ def test_bm25_statistics_stay_right_through_update_delete_and_compact(pg_url, em
     monkeypatch.setattr(corpus, "_bm25", lambda lexemes, idf, avg, match, k: matched.append(match) or bm25(lexemes, idf, avg, match, k))
     assert corpus.keyword(question, 1) == expected[:1]
     assert len(matched[-1]) < len(lexemes) - 2  # the common lexemes' postings were never read
+
+    vector = embedder.get_query_embedding(question)
+    dense = [c for c, _ in corpus.dense(vector, 5)]
+    with corpus.reading():  # new databases index every word, stopwords too (the question side drops them)
+        assert corpus._one("SELECT df FROM newsbot_lexemes WHERE lexeme = 'the'")[0] > 0
     corpus.close()
 
     done = store.compact()
     assert done["lexemes_dropped"] > 0 and "VACUUM (ANALYZE)" in done["summary"]
     _stats_match_the_chunks(url)
+    monkeypatch.setattr(pg_store, "REINDEX_DEAD_SHARE", -1)  # as after many deletes: the HNSW index is rebuilt
+    assert store.compact()["hnsw_rebuilt"]
     corpus = store.load(embedder, DIM)
     assert corpus.keyword(question, 5) == expected and "council5" not in corpus.docs
+    assert [c for c, _ in corpus.dense(vector, 5)] == dense
     corpus.close()
 
 
