@@ -184,6 +184,16 @@ def measure(url: str, questions: list[str], n_queries: int, server_pid: int | No
     finally:
         pg_store.POSTINGS_BUDGET = budget
     res["keyword_overlap_unbudgeted"] = float(np.mean([len(set(a) & set(b)) / max(1, len(b)) for a, b in zip(budgeted, unbudgeted)]))
+    if not server_pid:  # --url: a server on this machine is found through this connection's backend
+        import psutil
+
+        with con.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            backend = cur.fetchone()[0]
+        try:
+            server_pid = psutil.Process(backend).ppid()
+        except psutil.Error:
+            server_pid = None
     if server_pid:
         res["server_mb"] = server_memory_mb(server_pid)
     con.close()
