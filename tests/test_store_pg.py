@@ -174,7 +174,7 @@ def _filler(i: int) -> str:
             f"The harbour budget grew again, the council said, and the ferry timetable will change in spring. " * (1 + i % 3))
 
 
-def test_bm25_statistics_stay_right_through_update_delete_and_compact(pg_url, embedder, monkeypatch):
+def test_bm25_statistics_stay_right_through_update_delete_and_compact(pg_url, embedder, monkeypatch, tmp_path, capsys):
     """The writer keeps document frequencies and totals current in its own transaction; keyword ranking
     is FTS5's BM25 over them, and the MaxScore-pruned query returns exactly the unpruned top k."""
     from index import pg_store
@@ -217,7 +217,12 @@ def test_bm25_statistics_stay_right_through_update_delete_and_compact(pg_url, em
     assert done["lexemes_dropped"] > 0 and "VACUUM (ANALYZE)" in done["summary"]
     _stats_match_the_chunks(url)
     monkeypatch.setattr(pg_store, "REINDEX_DEAD_SHARE", -1)  # as after many deletes: the HNSW index is rebuilt
-    assert store.compact()["hnsw_rebuilt"]
+    from bot.cli import main
+
+    capsys.readouterr()
+    assert main(["--config", str(write_config(tmp_path / "c.yaml", Path("unused"))), "compact", "--index", url]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("compacted postgresql://") and "VACUUM (ANALYZE)" in out and "HNSW index rebuilt" in out and out.count("\n") == 1
     corpus = store.load(embedder, DIM)
     assert corpus.keyword(question, 5) == expected and "council5" not in corpus.docs
     assert [c for c, _ in corpus.dense(vector, 5)] == dense
