@@ -33,6 +33,7 @@ import scale  # noqa: E402  (the embedded bench: cached chunks, metadata, the `s
 
 OUT = ROOT / "bench/out/scale-pg"
 DIM = scale.DIM
+BULK_MAINTENANCE_MEM = "3GB"  # the 1M HNSW graph (~1.9 GB) must fit, else pgvector builds it on disk, far slower
 
 
 def start_server():
@@ -56,18 +57,54 @@ def fresh_database(server_url: str, name: str) -> str:
     return base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
 
 
-def build(url: str, size: int, rows, vectors, meta) -> dict:
+def build(url: str, size: int, rows, vectors, meta, bulk: bool = False) -> dict:
+    """Write `size` chunks through `PgStore.writer()`. With `bulk`, the HNSW and GIN indexes are dropped
+    before the load and built after it (as one does for a first load of this size); rows, BM25 statistics
+    and transactions are the same writer code either way."""
     from index.pg_store import PgStore
 
     store = PgStore(url)
-    res = scale.write_copies(store, size, rows, vectors, meta)
-    t = time.perf_counter()
+    res: dict = {"bulk": bulk}
+    if bulk:
+        with store.writer(DIM) as w:  # the schema lands with the first writer
+            w.cur.execute("DROP INDEX newsbot_chunks_embedding; DROP INDEX newsbot_chunks_tsv")
+            w.changed = True
+    res.update(scale.write_copies(store, size, rows, vectors, meta))
     con = store.connect()
     with con.cursor() as cur:
+        if bulk:
+            cur.execute(f"SET maintenance_work_mem = '{BULK_MAINTENANCE_MEM}'")
+            cur.execute("SET max_parallel_maintenance_workers = 1")  # + the leader: both cores
+            for name, sql in (("gin", "CREATE INDEX newsbot_chunks_tsv ON newsbot_chunks USING gin (tsv)"),
+                              ("hnsw", "CREATE INDEX newsbot_chunks_embedding ON newsbot_chunks USING hnsw (embedding vector_cosine_ops)")):
+                t = time.perf_counter()
+                cur.execute(sql)
+                res[f"{name}_build_s"] = time.perf_counter() - t
+                print(f"[{size}] {name} index built in {res[f'{name}_build_s']:.0f} s", flush=True)
+        t = time.perf_counter()
         cur.execute("VACUUM ANALYZE newsbot_chunks")  # what autovacuum does after a bulk load: planner statistics
+        res["analyze_s"] = time.perf_counter() - t
     con.close()
-    res["analyze_s"] = time.perf_counter() - t
     return res
+
+
+def existing(server_url: str, name: str) -> str | None:
+    """The URL of database `name` when it exists and holds a committed index, else None."""
+    import psycopg2
+
+    con = psycopg2.connect(server_url)
+    with con.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        found = cur.fetchone() is not None
+    con.close()
+    base, _, query = server_url.partition("?")
+    url = base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
+    if found:
+        from index.pg_store import PgStore
+
+        if PgStore(url).generation() > 0:
+            return url
+    return None
 
 
 def server_memory_mb(pid: int) -> float:
@@ -124,7 +161,8 @@ def measure(url: str, questions: list[str], n_queries: int, server_pid: int | No
     res.update({"fused_p50_ms": pct(fused, 50), "fused_p95_ms": pct(fused, 95), "dense_p95_ms": pct(dense_t, 95),
                 "keyword_p95_ms": pct(kw_t, 95), "search_p50_ms": pct(full, 50), "search_p95_ms": pct(full, 95)})
     # Dense recall@10 of the HNSW index against exact search (a sequential scan) on the same rows.
-    hits, nq = 0, min(100, len(qvecs))
+    big = corpus.chunk_count >= 500_000  # an exact scan of 1M vectors takes seconds: fewer questions there
+    hits, nq = 0, min(30 if big else 100, len(qvecs))
     with con.cursor() as cur:
         store._register_vector(con)
         cur.execute("SET enable_indexscan = off")
@@ -134,6 +172,28 @@ def measure(url: str, questions: list[str], n_queries: int, server_pid: int | No
             exact = {r[0] for r in cur.fetchall()}
             hits += len(exact & {c for c, _ in corpus.dense(v, 10)})
     res["recall_at_10"] = hits / (10 * nq)
+    res["recall_questions"] = nq
+    # What the postings budget costs in ranking: the keyword top k against BM25 with every lexeme kept.
+    from index import pg_store
+
+    s_k, nk = retriever.settings.bm25_k, min(20 if big else 50, len(qs))
+    budgeted = [corpus.keyword(q, s_k) for q in qs[:nk]]
+    budget, pg_store.POSTINGS_BUDGET = pg_store.POSTINGS_BUDGET, 10**12
+    try:
+        unbudgeted = [corpus.keyword(q, s_k) for q in qs[:nk]]
+    finally:
+        pg_store.POSTINGS_BUDGET = budget
+    res["keyword_overlap_unbudgeted"] = float(np.mean([len(set(a) & set(b)) / max(1, len(b)) for a, b in zip(budgeted, unbudgeted)]))
+    if not server_pid:  # --url: a server on this machine is found through this connection's backend
+        import psutil
+
+        with con.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            backend = cur.fetchone()[0]
+        try:
+            server_pid = psutil.Process(backend).ppid()
+        except psutil.Error:
+            server_pid = None
     if server_pid:
         res["server_mb"] = server_memory_mb(server_pid)
     con.close()
@@ -148,6 +208,10 @@ def add_one(url: str, article) -> dict:
     from index.pg_store import PgStore
 
     embedder = get_embedder("bundled:all-MiniLM-L6-v2", 32)
+    store = PgStore(url)
+    with store.writer(DIM) as w:  # a reused database may hold it from an earlier run: adding must cost for real
+        if w.record(article.doc_id) is not None:
+            w.delete(article.doc_id)
     t = time.perf_counter()
     report = ingest_articles([article], PgStore(url), IndexSettings(), embedder, DIM)
     total = time.perf_counter() - t
@@ -165,11 +229,12 @@ def table(results: dict) -> None:
         "  dense p95 / keyword p95, ms": lambda m: f"{m['dense_p95_ms']:.1f} / {m['keyword_p95_ms']:.1f}",
         "full search() incl. query embedding p50 / p95, ms": lambda m: f"{m['search_p50_ms']:.0f} / {m['search_p95_ms']:.0f}",
         "dense recall@10 (HNSW vs exact)": lambda m: f"{m['recall_at_10']:.3f}",
+        "keyword top-k shared with unbudgeted BM25": lambda m: f"{m.get('keyword_overlap_unbudgeted', float('nan')):.2f}",
         "resident memory answering (bot process), MB": lambda m: f"{m['rss_mb']:.0f}",
         "PostgreSQL server memory (USS + shared), MB": lambda m: f"{m.get('server_mb', 0):.0f}",
         "disk (pg_database_size), MB": lambda m: f"{m['disk_mb']:.0f}",
     }
-    sizes = list(results)
+    sizes = [s for s in results if "fused_p95_ms" in results[s]]  # built-only sizes wait for their measuring run
     print("| PostgreSQL + pgvector | " + " | ".join(f"{int(s):,} chunks" for s in sizes) + " |")
     print("|" + "---|" * (len(sizes) + 1))
     for name, f in fmt.items():
@@ -184,6 +249,11 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--answers", type=int, default=50, help="questions the fresh process answers (cold start, then memory)")
     ap.add_argument("--url", help="an existing server (postgresql://...); a database per size is created on it")
+    ap.add_argument("--bulk", type=int, default=1_000_000,
+                    help="sizes from this up load with the indexes dropped and build them after (default 1M)")
+    ap.add_argument("--build-only", action="store_true", help="build the databases, measure nothing (then --reuse)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="measure a size's database as an earlier run left it (its build figures come from results.json)")
     ap.add_argument("--vectors", type=Path, help="folder of the cached chunks.jsonl + vectors-*.npy (default bench/out/scale)")
     args = ap.parse_args()
     if args.vectors:
@@ -202,15 +272,26 @@ def main() -> None:
     new_article = Article(doc_id="bench-new-article", origin="bench", title="Bench article", source="bench",
                           text=" ".join(r["text"] for r in rows[:6]) + " Added by the scale bench.")
     results = {}
+    saved = OUT / "results.json"  # sizes measured by earlier runs are kept (and shown)
+    before = json.loads(saved.read_text()) if saved.exists() else {}
     try:
         for size in args.sizes:
-            url = fresh_database(server_url, f"newsbot_scale_{size}")
-            b = build(url, size, rows, vectors, meta)
-            print(f"[{size}] built: {b}", flush=True)
+            name = f"newsbot_scale_{size}"
+            url = existing(server_url, name) if args.reuse else None
+            if url:
+                b = {k: before.get(str(size), {}).get(k) for k in ("chunks", "copies", "write_s", "bulk", "gin_build_s", "hnsw_build_s", "analyze_s")}
+                print(f"[{size}] reusing database {name}, built earlier: {b}", flush=True)
+            else:
+                url = fresh_database(server_url, name)
+                b = build(url, size, rows, vectors, meta, bulk=size >= args.bulk)
+                print(f"[{size}] built: {b}", flush=True)
+                if args.build_only:
+                    results[size] = {**before.get(str(size), {}), **b}
+                    continue
             m = measure(url, questions, args.queries, pid, args.answers)
             m.update(add_one(url, new_article))
             m.update(b)
-            m["write_chunks_per_s"] = b["chunks"] / b["write_s"]
+            m["write_chunks_per_s"] = b["chunks"] / b["write_s"] if b.get("write_s") else 0
             if rate:
                 m["ingest_chunks_per_s"] = 1 / (1 / m["write_chunks_per_s"] + rate["seconds"] / rate["chunks"])
             results[size] = m
@@ -218,8 +299,7 @@ def main() -> None:
     finally:
         if server is not None:
             server.cleanup()
-    saved = OUT / "results.json"  # sizes measured by earlier runs are kept (and shown)
-    merged = {**(json.loads(saved.read_text()) if saved.exists() else {}), **{str(k): v for k, v in results.items()}}
+    merged = {**before, **{str(k): v for k, v in results.items()}}
     saved.write_text(json.dumps(merged, indent=1))
     table(dict(sorted(merged.items(), key=lambda kv: int(kv[0]))))
 

@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     mig = sub.add_parser("migrate", help="convert an index of the old snapshot format in place (nothing is re-embedded)",
                          epilog="example: newsbot migrate --index .newsbot/index")
     mig.add_argument("--index", type=index_location, metavar="DIR", help="index dir (default: index.dir from config)")
-    comp = sub.add_parser("compact", help="merge the index's vector segments into one (after a large ingest)")
+    comp = sub.add_parser("compact", help="folder: merge the vector segments into one; PostgreSQL: VACUUM (ANALYZE), HNSW rebuilt after many deletes")
     comp.add_argument("--index", type=index_location, metavar="DIR|URL", help="index dir (default: index.dir from config)")
 
     watch = sub.add_parser(
@@ -149,7 +149,7 @@ def _cmd_compact(settings: Settings, args) -> int:
     if not store.exists():
         raise UsageError(f"no index at {store.location}")
     done = store.compact()
-    print(f"compacted {store.location}: {done.get('segments_merged', 0)} segments merged")
+    print(f"compacted {store.location}: {done.get('summary') or str(done.get('segments_merged', 0)) + ' segments merged'}")
     return 0
 
 

@@ -4,8 +4,9 @@ one database, shared safely by any number of processes on any number of machines
 Tables (in the URL's database, current schema):
     newsbot_meta      format, dim, build, generation (bumped by every commit: running front-ends refresh)
     newsbot_articles  the manifest row, metadata, cleaned text of each article
-    newsbot_chunks    id, doc, offsets, text, `embedding vector(dim)` (HNSW, vector_cosine_ops) and
-                      `tsv tsvector` (GIN; english configuration) for the keyword side
+    newsbot_chunks    id, doc, offsets, text, `embedding vector(dim)` (HNSW, vector_cosine_ops),
+                      `tsv tsvector` (GIN; english configuration) and `len` (tokens) for the keyword side
+    newsbot_lexemes   per lexeme, the chunks holding it (BM25's document frequency), kept by every write
 
 Writes: one transaction per `Store.writer()`; writers serialise on `pg_advisory_xact_lock` (released by
 commit or rollback, also when the writer's process dies), readers never wait (MVCC). A killed writer's
@@ -22,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 import threading
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -39,15 +39,28 @@ TABLES = Tables(articles="newsbot_articles", chunks="newsbot_chunks", param="%s"
 
 log = logging.getLogger(__name__)
 
-TEXT_CONFIG = "english"  # Snowball English stems + stopwords, PostgreSQL's counterpart of FTS5 porter
+# The text search configuration of new databases: PostgreSQL's english parser and Snowball stems, but no
+# stopword list, so that like FTS5 every word is indexed and the question side alone decides which words
+# are too common (index/keyword.py's list, then the postings budget). With the stock `english`
+# configuration, words such as "which", "what" and "did" were dropped here but matched by FTS5, and the
+# sample set's keyword rankings differed (README "PostgreSQL"). Databases written before keep `english`
+# (recorded in newsbot_meta 'text_config').
+TEXT_CONFIG = "newsbot_english"
+TEXT_CONFIG_SQL = """
+CREATE TEXT SEARCH DICTIONARY newsbot_english_stem (TEMPLATE = snowball, Language = english);
+CREATE TEXT SEARCH CONFIGURATION newsbot_english (COPY = english);
+ALTER TEXT SEARCH CONFIGURATION newsbot_english ALTER MAPPING REPLACE english_stem WITH newsbot_english_stem;
+"""
 WRITE_LOCK = 0x6E657773626F74  # "newsbot": the advisory lock every writer of a database takes
 EF_SEARCH = 100  # HNSW candidate list per query (pgvector's default 40 loses recall at k=20)
-# Keyword work per question: scoring runs in SQL for every chunk matching a kept lexeme, so the postings
-# budget is smaller than the embedded engine's (FTS5 ranks inside its index). Measured on 100k chunks
-# (bench/scale_pg.py corpus, 100 questions): budget 150k -> keyword p95 866 ms, 30k -> 610, 10k -> 190, 5k -> 129.
+# Keyword work per question: BM25 is computed in SQL for the chunks the GIN index returns, so the postings
+# budget is half the embedded engine's (FTS5 ranks inside its index). Measured on 100k chunks (bench/scale_pg.py
+# corpus, 100 questions, load ~8): with pruning, budget 10k -> keyword p95 74 ms, 20k -> 139-196 ms.
 POSTINGS_BUDGET = 10_000
-DF_CAP = POSTINGS_BUDGET  # document frequencies are counted up to this (a term this common is dropped anyway)
-_LEXEME = re.compile(r"'((?:[^']|'')*)'")  # the quoted lexemes of a tsquery's text form
+REINDEX_DEAD_SHARE = 0.2  # compact rebuilds the HNSW index when dead chunk rows exceed this share of live ones
+PROBE_POSTINGS = 1_000  # postings of the rarest lexemes scored first, to bound what the rest may add (MaxScore)
+_TOTALS = ("UPDATE newsbot_meta SET value = (value::bigint {sign} CASE key WHEN 'chunks' THEN (SELECT count(*) FROM {rows})"
+           " ELSE (SELECT coalesce(sum(len), 0) FROM {rows}) END)::text WHERE key IN ('chunks', 'tokens')")
 
 SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS vector;
@@ -64,6 +77,24 @@ CREATE TABLE IF NOT EXISTS newsbot_chunks (
 CREATE INDEX IF NOT EXISTS newsbot_chunks_doc ON newsbot_chunks (doc_id, seq);
 CREATE INDEX IF NOT EXISTS newsbot_chunks_embedding ON newsbot_chunks USING hnsw (embedding vector_cosine_ops);
 CREATE INDEX IF NOT EXISTS newsbot_chunks_tsv ON newsbot_chunks USING gin (tsv);
+"""
+# BM25 statistics, kept current by every write in its own transaction, so that a question reads its
+# lexemes' document frequencies and the mean chunk length from a few rows instead of counting postings:
+# per chunk its length in indexed tokens (`len`), per lexeme the chunks holding it (`newsbot_lexemes`),
+# and the totals in newsbot_meta ('chunks', 'tokens'). A database written before these existed gets them
+# computed once by its next writer (or `newsbot compact`).
+# A chunk's length in tokens, as FTS5's bm25() counts it (stopwords included): a tsvector keeps every
+# kept word's positions, and positions count the stopwords between them, so the last position is the length.
+TOKENS = "(SELECT coalesce(max(positions[array_length(positions, 1)]), 0) FROM unnest({tsv}))"
+STATS = f"""
+ALTER TABLE newsbot_chunks ADD COLUMN IF NOT EXISTS len integer;
+UPDATE newsbot_chunks SET len = {TOKENS.format(tsv="tsv")} WHERE len IS NULL;
+ALTER TABLE newsbot_chunks ALTER COLUMN len SET NOT NULL;
+CREATE TABLE newsbot_lexemes (lexeme text PRIMARY KEY, df integer NOT NULL);
+INSERT INTO newsbot_lexemes SELECT lexeme, count(*) FROM newsbot_chunks, unnest(tsv) GROUP BY lexeme;
+DELETE FROM newsbot_meta WHERE key IN ('chunks', 'tokens');
+INSERT INTO newsbot_meta SELECT 'chunks', count(*)::text FROM newsbot_chunks;
+INSERT INTO newsbot_meta SELECT 'tokens', coalesce(sum(len), 0)::text FROM newsbot_chunks;
 """
 
 
@@ -154,16 +185,31 @@ class PgStore(Store):
         if dim and stored_dim and stored_dim != dim:
             con.close()
             raise IndexError_(f"{self.location}: built with {stored_dim}-d embeddings, the configured model gives {dim}-d; rebuild it")
-        return PgCorpus(self, con, stored_dim or dim or 0, json.loads(meta.get("build", "{}")), int(meta.get("generation", 0)))
+        if "tokens" not in meta:  # written before the BM25 statistics: computed once, by a writer (one transaction)
+            con.close()
+            with self.writer(stored_dim):
+                pass
+            return self.load(embedder, dim)
+        corpus = PgCorpus(self, con, stored_dim or dim or 0, json.loads(meta.get("build", "{}")), int(meta.get("generation", 0)))
+        corpus.text_config = _checked_config(meta.get("text_config"))
+        return corpus
 
     # ---- write --------------------------------------------------------------------------------
 
-    def _prepare(self, cur, dim: int) -> None:
+    def _prepare(self, cur, dim: int) -> bool:
+        """Create the schema on a new database, add what an older one lacks; True when it changed."""
         cur.execute("SELECT to_regclass('newsbot_meta') IS NOT NULL")
         if not cur.fetchone()[0]:  # first write to this database: the schema lands with it (DDL is transactional)
             cur.execute(SCHEMA.format(dim=int(dim)))
-            cur.execute("INSERT INTO newsbot_meta VALUES ('format', %s), ('dim', %s), ('generation', '0'), ('build', '{}')",
-                        (str(FORMAT), str(dim)))
+            cur.execute("SELECT 1 FROM pg_ts_config WHERE cfgname = %s AND pg_ts_config_is_visible(oid)", (TEXT_CONFIG,))
+            if cur.fetchone() is None:
+                cur.execute(TEXT_CONFIG_SQL)
+            cur.execute("INSERT INTO newsbot_meta VALUES ('format', %s), ('dim', %s), ('generation', '0'), ('build', '{}'),"
+                        " ('text_config', %s)", (str(FORMAT), str(dim), TEXT_CONFIG))
+        cur.execute("SELECT to_regclass('newsbot_lexemes') IS NOT NULL")
+        upgraded = not cur.fetchone()[0]
+        if upgraded:  # a new database, or one written before the BM25 statistics existed
+            cur.execute(STATS)
         cur.execute("SELECT key, value FROM newsbot_meta WHERE key IN ('format', 'dim')")
         meta = dict(cur.fetchall())
         if int(meta["format"]) != FORMAT:
@@ -171,6 +217,7 @@ class PgStore(Store):
         if int(meta["dim"]) != dim:
             raise IndexError_(f"{self.location}: built with {meta['dim']}-d embeddings, the configured model gives {dim}-d; "
                               "use another database")
+        return upgraded
 
     @contextmanager
     def writer(self, dim: int) -> Iterator["PgWriter"]:
@@ -181,11 +228,12 @@ class PgStore(Store):
                     # Serialises writers across processes and machines; released at commit/rollback, and by
                     # the server if this process dies (its transaction is rolled back: nothing half-written).
                     cur.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                    self._prepare(cur, dim)
+                    upgraded = self._prepare(cur, dim)
                 self._register_vector(con)
             except self._pg.Error as e:
                 raise self._error(e) from None
             w = PgWriter(self, con, dim)
+            w.changed = upgraded
             try:
                 yield w
                 if w.changed:
@@ -204,9 +252,58 @@ class PgStore(Store):
             con.close()
 
 
+    def compact(self) -> dict:
+        """What keeps a PostgreSQL index lean after many updates and deletes: drop lexemes no chunk holds any
+        more, rebuild the HNSW index when deleted chunks are many (pgvector's advice: vacuuming an HNSW
+        index with many dead tuples is slow and a rebuild is faster), then VACUUM (ANALYZE) the tables,
+        which frees dead rows in the heap, GIN and HNSW indexes and refreshes the planner's statistics."""
+        if not self.exists():
+            raise IndexError_(f"{self.location}: no index here")
+        try:
+            con = self.connect()
+            with con.cursor() as cur:
+                cur.execute("SELECT value FROM newsbot_meta WHERE key = 'dim'")
+                dim = int(cur.fetchone()[0])
+            with self.writer(dim) as w:
+                w.cur.execute("DELETE FROM newsbot_lexemes WHERE df <= 0")
+                dropped = w.cur.rowcount
+                w.changed = w.changed or dropped > 0
+            with con.cursor() as cur:
+                cur.execute("SELECT n_live_tup, n_dead_tup FROM pg_stat_user_tables WHERE relname = 'newsbot_chunks'")
+                live, dead = cur.fetchone() or (0, 0)
+                reindex = dead > REINDEX_DEAD_SHARE * max(1, live)
+                if reindex:
+                    cur.execute("REINDEX INDEX CONCURRENTLY newsbot_chunks_embedding")  # readers and writers go on
+                for table in ("newsbot_chunks", "newsbot_articles", "newsbot_lexemes", "newsbot_meta"):
+                    cur.execute(f"VACUUM (ANALYZE) {table}")
+            con.close()
+        except self._pg.Error as e:
+            raise self._error(e) from None
+        return {"dead_chunks": int(dead), "lexemes_dropped": dropped, "hnsw_rebuilt": reindex,
+                "summary": f"VACUUM (ANALYZE) of the 4 newsbot tables cleared {dead:,} dead chunk rows; "
+                           f"{dropped:,} unused lexemes dropped; HNSW index {'rebuilt' if reindex else 'kept'}"}
+
+
+def _text_config(con) -> str:
+    with con.cursor() as cur:
+        cur.execute("SELECT value FROM newsbot_meta WHERE key = 'text_config'")
+        row = cur.fetchone()
+    return _checked_config(row[0] if row else None)
+
+
+def _checked_config(name: str | None) -> str:
+    """The recorded configuration's name (written into SQL text: only a plain identifier passes)."""
+    if name is None:
+        return "english"  # databases written before 'text_config' was recorded
+    if not name.isidentifier():
+        raise IndexError_(f"newsbot_meta text_config {name!r} is not a text search configuration name")
+    return name
+
+
 class PgWriter(Writer):
     def __init__(self, store: PgStore, con, dim: int) -> None:
         self.store, self.con, self.dim = store, con, dim
+        self.text_config = _text_config(con)
         self.cur = con.cursor()
         self.changed = False
 
@@ -261,7 +358,13 @@ class PgWriter(Writer):
         self.changed = True
 
     def delete(self, doc_id: str) -> None:
-        self.cur.execute("DELETE FROM newsbot_chunks WHERE doc_id = %s", (doc_id,))
+        # The chunks leave the BM25 statistics in the statement that deletes them (a lexeme left at df 0
+        # is harmless; `compact` drops such rows).
+        self.cur.execute(
+            "WITH gone AS (DELETE FROM newsbot_chunks WHERE doc_id = %s RETURNING tsv, len),"
+            " lx AS (UPDATE newsbot_lexemes l SET df = l.df - g.n"
+            "        FROM (SELECT lexeme, count(*) AS n FROM gone, unnest(gone.tsv) GROUP BY lexeme) g WHERE l.lexeme = g.lexeme)"
+            f" {_TOTALS.format(sign='-', rows='gone')}", (doc_id,))
         self.cur.execute("DELETE FROM newsbot_articles WHERE doc_id = %s", (doc_id,))
         self.changed = True
 
@@ -275,9 +378,16 @@ class PgWriter(Writer):
             raise IndexError_(f"{self.store.location}: got {vectors.shape[1]}-d vectors for a {self.dim}-d index")
         rows = [(node.id_, doc_id, seq, node.start_char_idx or 0, node.end_char_idx or 0, node.get_content(), vec, ktext)
                 for seq, (node, vec, ktext) in enumerate(zip(nodes, vectors, keyword_texts))]
+        # Rows, their lexemes' document frequencies and the totals change in one statement (per page).
         psycopg2.extras.execute_values(
-            self.cur, "INSERT INTO newsbot_chunks (chunk_id, doc_id, seq, start_idx, end_idx, text, embedding, tsv) VALUES %s", rows,
-            template=f"(%s, %s, %s, %s, %s, %s, %s, to_tsvector('{TEXT_CONFIG}', %s))", page_size=500)
+            self.cur,
+            "WITH v AS (SELECT c, d, s, a, b, t, e, to_tsvector('" + self.text_config + "', k) AS tsv FROM (VALUES %s) x(c, d, s, a, b, t, e, k)),"
+            " ins AS (INSERT INTO newsbot_chunks (chunk_id, doc_id, seq, start_idx, end_idx, text, embedding, tsv, len)"
+            f"        SELECT c, d, s, a, b, t, e, tsv, {TOKENS.format(tsv='v.tsv')} FROM v RETURNING tsv, len),"
+            " lx AS (INSERT INTO newsbot_lexemes SELECT lexeme, count(*) FROM ins, unnest(ins.tsv) GROUP BY lexeme"
+            "        ON CONFLICT (lexeme) DO UPDATE SET df = newsbot_lexemes.df + excluded.df)"
+            f" {_TOTALS.format(sign='+', rows='ins')}",
+            rows, template="(%s, %s, %s::integer, %s::integer, %s::integer, %s, %s::vector, %s)", page_size=500)
         self.changed = True
 
     def chunk_count(self) -> int:
@@ -292,10 +402,10 @@ class PgCorpus(SqlCorpus):
     for an answer (writers go on meanwhile; the view sees their commits after it)."""
 
     tables = TABLES
+    text_config = TEXT_CONFIG  # load() sets the database's own
 
     def __init__(self, store: PgStore, con, dim: int, build: dict, generation: int) -> None:
         super().__init__(store, con, dim, build, generation)
-        self._total: int | None = None
 
     # ---- connection per thread ------------------------------------------------------------------
 
@@ -354,50 +464,66 @@ class PgCorpus(SqlCorpus):
         words = kw.terms(query)[: kw.MAX_TERMS * 2]
         if not words:
             return []
-        # Each word becomes lexemes through PostgreSQL's own parser (plainto_tsquery: any text is safe, no
-        # query syntax of the user's reaches the server). Then, as in the embedded engine (index/keyword.py),
-        # the rarest lexemes are kept within a budget of postings, and ranked BM25-like: each kept lexeme's
-        # ts_rank weighted by its IDF (document frequencies counted through the GIN index, capped).
-        rows = self._rows(f"SELECT plainto_tsquery('{TEXT_CONFIG}', w)::text FROM unnest(%s::text[]) WITH ORDINALITY AS t(w, i) ORDER BY i",
-                          (words,))
-        lexemes = list(dict.fromkeys(lex.replace("''", "'") for (q,) in rows for lex in _LEXEME.findall(q or "")))
-        if not lexemes:
+        # Each word becomes lexemes through PostgreSQL's own parser and english dictionary (any text is safe:
+        # no query syntax of the user's reaches the server), with its document frequency from the statistics
+        # table; then, as in the embedded engine (index/keyword.py), the rarest lexemes are kept within a
+        # budget of postings.
+        rows = self._rows(
+            f"SELECT x.lex, coalesce(l.df, 0), (SELECT value FROM newsbot_meta WHERE key = 'chunks'),"
+            f" (SELECT value FROM newsbot_meta WHERE key = 'tokens')"
+            f" FROM unnest(%s::text[]) WITH ORDINALITY AS w(word, i)"
+            f" CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('{self.text_config}', w.word))) AS x(lex)"
+            f" LEFT JOIN newsbot_lexemes l ON l.lexeme = x.lex ORDER BY w.i", (words,))
+        if not rows:
             return []
-        literals = ["'" + lex.replace("\\", "\\\\").replace("'", "''") + "'" for lex in lexemes]
-        rows = self._rows(f"SELECT l, (SELECT count(*) FROM (SELECT 1 FROM newsbot_chunks WHERE tsv @@ l::tsquery LIMIT {DF_CAP}) s)"
-                          " FROM unnest(%s::text[]) l", (literals,))
-        df = sorted(((int(n), l) for l, n in rows if n), key=lambda t: t[0])
-        if not df:
-            return []
+        total, tokens = int(rows[0][2]), int(rows[0][3])
+        df = sorted({lex: int(n) for lex, n, _, _ in rows if n > 0}.items(), key=lambda t: t[1])
         kept, postings = [], 0
-        for n, literal in df[: kw.MAX_TERMS]:
+        for lex, n in df[: kw.MAX_TERMS]:
             if kept and postings + n > POSTINGS_BUDGET:
                 break
-            kept.append((literal, n))
+            kept.append((lex, n))
             postings += n
-        total = max(self._chunk_total(), max(n for _, n in kept))
-        # BM25 (k1 1.2, b 0.75, as FTS5's bm25()) from what a tsvector gives cheaply: a one-lexeme ts_rank is
-        # 0.1 * sum(1/i^2, i = 1..tf) / (pi^2/6), inverted here to tf; length(tsv) (distinct lexemes) is the
-        # chunk length, relative to the mean over the kept lexemes' matches.
-        terms = []
-        for literal, n in kept:
-            idf = max(1e-6, math.log((total - n + 0.5) / (n + 0.5)))  # FTS5's bm25(): a term in over half the chunks weighs ~0
-            tf = "greatest(1, 1 / greatest(0.01, 1.644934 - 16.44934 * ts_rank(tsv, %s::tsquery, 0)) - 0.55)"
-            terms.append((f"CASE WHEN tsv @@ %s::tsquery THEN {idf:.6f} * (2.2 * {tf}) / ({tf} + 1.2 * (0.25 + 0.75 * length(tsv) / avg_len))"
-                          " ELSE 0 END", [literal, literal, literal]))
-        score = " + ".join(t for t, _ in terms)
-        rows = self._rows(f"WITH m AS (SELECT id, chunk_id, tsv FROM newsbot_chunks WHERE tsv @@ %s::tsquery),"
-                          " a AS (SELECT greatest(1, avg(length(tsv))) AS avg_len FROM m)"
-                          f" SELECT chunk_id FROM m, a ORDER BY {score} DESC, id LIMIT %s",
-                          (" | ".join(l for l, _ in kept), *[x for _, args in terms for x in args], k))
-        return [r[0] for r in rows]
+        if not kept:
+            return []
+        # BM25 as FTS5's bm25() computes it (k1 1.2, b 0.75, IDF log((N - n + 0.5) / (n + 0.5)) floored at
+        # 1e-6, length in tokens against the mean over all chunks), for the chunks the GIN index returns.
+        # MaxScore pruning keeps that exact while scoring fewer chunks: a lexeme adds at most 2.2 * its IDF
+        # (tf -> infinity), so once the chunks matching the rarest lexemes give a k-th best score theta, a
+        # chunk holding only common lexemes whose bounds sum below theta cannot enter the top k, and those
+        # lexemes' postings are never read (they still count in the scores of the chunks that are read).
+        lexemes = [lex for lex, _ in kept]
+        idf = [max(1e-6, math.log((total - n + 0.5) / (n + 0.5))) for _, n in kept]
+        avg_len = max(1.0, tokens / max(1, total))
+        probe, postings = 0, 0
+        while probe < len(kept) and (not probe or postings + kept[probe][1] <= PROBE_POSTINGS):
+            postings += kept[probe][1]
+            probe += 1
+        hits = self._bm25(lexemes, idf, avg_len, lexemes[:probe], k)
+        if probe == len(kept):
+            return [c for c, _ in hits]
+        theta = hits[-1][1] if len(hits) == k else 0.0
+        essential, bound = len(kept), 0.0
+        while essential > probe and bound + 2.2 * idf[essential - 1] < theta:
+            essential -= 1
+            bound += 2.2 * idf[essential]
+        if essential == probe:
+            return [c for c, _ in hits]
+        return [c for c, _ in self._bm25(lexemes, idf, avg_len, lexemes[:essential], k)]
 
-    def _chunk_total(self) -> int:
-        """Chunks, for IDF: the planner's estimate when ANALYZE has run (free), else a count (cached per view)."""
-        if self._total is None:
-            est = self._one("SELECT reltuples FROM pg_class WHERE oid = 'newsbot_chunks'::regclass")[0]
-            self._total = int(est) if est and est > 0 else self.chunk_count
-        return self._total
+    def _bm25(self, lexemes: list[str], idf: list[float], avg_len: float, match: list[str], k: int) -> list[tuple[str, float]]:
+        """Top k (chunk_id, BM25 over `lexemes`) among the chunks holding any of `match`. Per chunk the
+        tsvector is read once: setweight + ts_filter cut it to `lexemes`, whose position counts are the
+        term frequencies."""
+        tsquery = " | ".join("'" + lex.replace("\\", "\\\\").replace("'", "''") + "'" for lex in match)
+        return self._rows(
+            "SELECT chunk_id, score FROM (SELECT c.id, c.chunk_id,"
+            "   sum(idf[array_position(%s::text[], u.lexeme)] * cardinality(u.positions) * 2.2"
+            "       / (cardinality(u.positions) + 1.2 * (0.25 + 0.75 * c.len / %s))) AS score"
+            "  FROM newsbot_chunks c CROSS JOIN LATERAL unnest(ts_filter(setweight(c.tsv, 'A', %s::text[]), '{a}')) u,"
+            "   (SELECT %s::float8[] AS idf) i"
+            "  WHERE c.tsv @@ %s::tsquery GROUP BY c.id, c.chunk_id) s ORDER BY score DESC, id LIMIT %s",
+            (lexemes, avg_len, lexemes, idf, tsquery, k))
 
     def chunk_vector(self, chunk_id: str) -> list[float]:
         row = self._ready and self._one("SELECT embedding FROM newsbot_chunks WHERE chunk_id = %s", (chunk_id,))
