@@ -307,7 +307,7 @@ def _cities() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _states() -> frozenset[str]:
-    """US states, and the countries and big cities' names (a "state" may be a country's province)."""
+    """US states, and countries' names (the question's "state" may mean a country)."""
     return frozenset(s["name"].lower() for s in _geonames().get_us_states().values()) | _countries()
 
 

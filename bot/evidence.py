@@ -187,8 +187,9 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
 def _votes(cands: list[Evidence], scores: np.ndarray, kind: str | None, question: str, reach: float = 0.3) -> np.ndarray:
     """Answer redundancy: many outlets report one event, and the answer is what their best sentences
     agree on. Each candidate within `reach` of the best score that has the asked-for thing (`typed`)
-    votes, with its margin, for the answers it offers (`answer_keys`); an article votes once per answer. A sentence's feature is the share of the
-    top answer's votes behind its own best answer (0 when it offers none)."""
+    votes, with its margin, for the answers it offers (`answer_keys`); an article votes once per answer.
+    A sentence's feature is the share of the top answer's votes behind its own best answer (0 when it
+    offers none)."""
     floor = float(scores.max()) - reach
     keys = [answer_keys(kind, c.text, question) for c in cands]
     best: dict[tuple[str, str], float] = {}  # (answer, doc) -> strongest vote of that article

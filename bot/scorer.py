@@ -1,10 +1,10 @@
-"""Which candidate sentence answers: a logistic regression over a few features of each sentence,
-fitted on the dev questions (bench/fit_scorer.py writes bot/scorer_weights.json).
+"""Which candidate sentence answers, and whether the best one answers at all.
 
-It replaces a hand-weighted sum tuned on ~100 questions about five articles; the features are the same
-kinds of signal (similarity to the question, keyword and constraint agreement, the asked-for kind of
-thing present), plus what real news offers: the headline, the sentence's place in its story, and how
-many other outlets say the same thing.
+Sentences are ranked by a weighted sum of the features below (bot/scorer_weights.json: hand-set
+weights; logistic fits on dev gained one held-out question and lost many on the sample sets). Whether the
+best sentence answers is a logistic regression over its features (`confidence`), fitted by
+bench/fit_scorer.py --confidence on answerable questions and on the same questions with their
+articles removed; `answer.min_confidence` turns it into refusals.
 """
 
 from __future__ import annotations
@@ -32,9 +32,8 @@ FEATURES = (
     "vote",           # share of the candidates' weight, over distinct articles, behind the answer it offers
 )
 # Whether the best candidate answers at all: its features, its score, its lead over the runner-up, and how
-# many candidates there were. The evidence-absent sets show the need: with the answer's articles removed,
-# the best remaining sentence is about the same story and scores nearly as well, but fewer outlets agree
-# on what it offers and it leads by less.
+# many candidates there were. With the answer's articles removed, the best remaining sentence is about the
+# same story and scores nearly as well as an answer does; no single feature separates the two cases.
 CONFIDENCE_FEATURES = (*FEATURES, "score", "margin", "candidates")
 WEIGHTS = Path(__file__).with_name("scorer_weights.json")
 
