@@ -43,7 +43,8 @@ def _bot(name, paths):
 
 
 def best_candidates(name: str, paths, questions_path):
-    """(question, ranked stated candidates or None when another rule refuses) as `Newsbot.ask` sees them."""
+    """(question, its gathered candidates, the stated ones or None when another rule refuses), as
+    `Newsbot.ask` sees them."""
     from bot import evidence as ev
     from bot.evaluate import load_questions
 
@@ -60,7 +61,7 @@ def best_candidates(name: str, paths, questions_path):
             cands = ev.gather(corpus, hits, q["question"], bot.embedder)
             stated, _ = ev.stating(corpus, hits, cands, q["question"])
             refused = not stated or bot._refusal_reason(q["question"], hits, stated, retriever)
-        yield q, None if refused else stated
+        yield q, cands, None if refused else stated
 
 
 def _says(q: dict, text: str) -> bool:
@@ -70,7 +71,8 @@ def _says(q: dict, text: str) -> bool:
 def fit_confidence(names: list[str], c: float) -> dict:
     from sklearn.linear_model import LogisticRegression
 
-    from bot.scorer import CONFIDENCE_FEATURES, confidence_features
+    from bot.evidence import confidence_inputs
+    from bot.scorer import CONFIDENCE_FEATURES
 
     from quality import ALL_SETS
 
@@ -78,13 +80,12 @@ def fit_confidence(names: list[str], c: float) -> dict:
     xs, ys = [], []
     for name, (paths, questions) in sets.items():
         n = 0
-        for q, cands in best_candidates(name, paths, questions):
-            if cands is None:
+        for q, _, stated in best_candidates(name, paths, questions):
+            if stated is None:
                 continue
             n += 1
-            runner_up = cands[1].score if len(cands) > 1 else None
-            xs.append(confidence_features(cands[0].features, cands[0].score, runner_up, len(cands)))
-            ys.append(int(bool(q["answers"]) and _says(q, cands[0].text)))
+            xs.append(confidence_inputs(stated))
+            ys.append(int(bool(q["answers"]) and _says(q, stated[0].text)))
         print(f"[{name}] {n} questions reach the confidence check", file=sys.stderr)
     model = LogisticRegression(C=c, max_iter=5000).fit(np.array(xs), np.array(ys))
     return {"features": list(CONFIDENCE_FEATURES), "weights": [round(float(v), 4) for v in model.coef_[0]],
@@ -96,17 +97,13 @@ def fit_confidence(names: list[str], c: float) -> dict:
 def fit_sentences(names: list[str]) -> dict:
     from sklearn.linear_model import LogisticRegression
 
-    from bot import evidence as ev
     from bot.scorer import FEATURES
 
     xs, ys, ws = [], [], []
     for name, (paths, questions) in make_sets(names).items():
-        bot = _bot(name, paths)
-        corpus, retriever = bot._state
-        for q, _ in best_candidates(name, paths, questions):
-            if not q["answers"]:
+        for q, cands, _ in best_candidates(name, paths, questions):
+            if not q["answers"] or not cands:
                 continue
-            cands = ev.gather(corpus, retriever.search(q["question"]), q["question"], bot.embedder)
             labels = [int(_says(q, c.text)) for c in cands]
             if any(labels):
                 xs += [c.features for c in cands]

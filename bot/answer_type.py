@@ -201,13 +201,13 @@ def answer_keys(kind: str | None, sentence: str, question: str) -> set[str]:
         return set()  # nor for counts: outlets agreeing on "92" may count militants when soldiers are asked
     if kind is None and _CLASS_OF_THINGS.search(question):
         return set()  # "Which resources ...?": common things ("gas, minerals"), where the story's names outvote them
-    if kind in ("number", "year", "country", "city", "state"):
+    if kind in ("year", "country", "city", "state"):
         return mentions(kind, sentence, question)
     if kind == "time":
         return mentions("year", sentence, question)
     found = mentions(kind if kind in ("person", "organisation") else "name", sentence, question)
     keys = {m.split()[-1] for m in found if len(m.split()[-1]) > 1}
-    if kind not in ("person", "organisation", "name"):
+    if kind is None:
         keys |= mentions("number", sentence, question)
     return keys
 

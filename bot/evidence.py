@@ -152,9 +152,6 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     token_sets = [set(root_tokens(c.text)) for c in cands]
     idf = {t: math.log(1 + len(cands) / (1 + sum(t in ts for ts in token_sets))) for t in q_tokens}
     q_weight = sum(idf.values()) or 1.0
-    titles = {c.doc_id: (corpus.docs[c.doc_id].metadata.get("title") or "").strip() for c in cands}
-    named = [t for t in dict.fromkeys(titles.values()) if t]
-    title_vec = dict(zip(named, _embed(embedder, named))) if named else {}
     agree = vecs @ vecs.T >= 0.6  # paraphrase-level agreement between candidate sentences
     docs = np.array([c.doc_id for c in cands])
     x = np.zeros((len(cands), len(FEATURES)), dtype="float32")
@@ -168,10 +165,9 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         c.typed = has_kind(asks.kind, c.text, question) and (not asks.premise or states(asks, c.text, similar))
         # "How many civilians": "31 civilians" answers it; "dozens of civilians" less so.
         bound = bool(counted and _counts_noun(c.text, counted))
-        title = titles[c.doc_id]
         x[n] = (c.cosine, c.focus, overlap, c.typed, bound, match_fraction(literals, c.text) if literals else 1.0,
                 c.doc_literals, tokens <= q_tokens, len(tokens - q_tokens) / max(1, len(tokens)), 1 / (1 + c.hit_rank),
-                1 / (1 + c.position), float(title_vec[title] @ q) if title else 0.0,
+                1 / (1 + c.position), hits[c.hit_rank].title_sim,  # headline similarity, from retrieval
                 min(3, len(set(docs[agree[n]]) - {c.doc_id})) / 3, 0.0)
         c.features = x[n]
     x[:, FEATURES.index("vote")] = _votes(cands, probabilities(x), asks.kind, question)
@@ -204,12 +200,18 @@ def _votes(cands: list[Evidence], scores: np.ndarray, kind: str | None, question
     return np.array([max((tally.get(key, 0.0) for key in k), default=0.0) / top if top else 0.0 for k in keys], dtype="float32")
 
 
+def confidence_inputs(cands: list[Evidence]) -> np.ndarray:
+    """`bot.scorer.CONFIDENCE_FEATURES` of the best candidate (cands[0], as ranked): what the confidence
+    model reads, and what bench/fit_scorer.py fits it on."""
+    runner_up = cands[1].score if len(cands) > 1 else None
+    return confidence_features(cands[0].features, cands[0].score, runner_up, len(cands))
+
+
 def answered(cands: list[Evidence]) -> float:
-    """Confidence that the best candidate (cands[0], as ranked) states the answer: `bot.scorer.confidence`."""
+    """Confidence that the best candidate states the answer: `bot.scorer.confidence`."""
     if not cands or cands[0].features is None:
         return 0.0
-    runner_up = cands[1].score if len(cands) > 1 else None
-    return confidence(confidence_features(cands[0].features, cands[0].score, runner_up, len(cands)))
+    return confidence(confidence_inputs(cands))
 
 
 def _paragraph(text: str, c: Evidence, reach: int = 700) -> str:
