@@ -60,7 +60,8 @@ def best_candidates(name: str, paths, questions_path):
             hits = retriever.search(q["question"])
             cands = ev.gather(corpus, hits, q["question"], bot.embedder)
             stated, _ = ev.stating(corpus, hits, cands, q["question"])
-            refused = not stated or bot._refusal_reason(q["question"], hits, stated, retriever)
+            refused = (bot._refusal_reason(q["question"], hits, cands, retriever, confidence=False) or not stated
+                       or bot._refusal_reason(q["question"], hits, stated, retriever))  # as Newsbot._ask refuses
         yield q, cands, None if refused else stated
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from index.literals import Literal
-from index.text import root_tokens
+from index.text import STOPWORDS, root_tokens
 
 _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
     ("year", re.compile(r"\b(what|which|in what) year\b", re.I), re.compile(r"\b(1[89]|20)\d\d\b")),
@@ -210,6 +210,35 @@ def answer_keys(kind: str | None, sentence: str, question: str) -> set[str]:
     if kind is None:
         keys |= mentions("number", sentence, question)
     return keys
+
+
+_ASKED_NOUN = re.compile(r"\b(?:which|what)\s+(?:(?:kinds?|types?|sorts?|forms?)\s+of\s+)?((?:[“”\"’'\w-]+\s+){0,3}?[“”\"’'\w-]+?)"
+                         r"(?=\s+(?:is|are|was|were|has|have|had|did|does|do|will|would|can|could|to|of|in|on|at|from|for|"
+                         r"that|this|these|those|with|by|after|before|as|[a-z]+ly)\b|\s*[?,.:]|$)", re.I)
+_QUOTED = re.compile(r"[“\"]([^“”\"]{2,80})[”\"]")
+
+
+def asked_noun(question: str) -> str | None:
+    """The thing a "which/what X" question asks for ("company" in "Which company recently cut ties
+    with ...?", "loan" in "which type of loan?"), when it is a plain word; None otherwise."""
+    m = _ASKED_NOUN.search(question)
+    if not m:
+        return None
+    words = [w.strip("“”\"’'") for w in m.group(1).split()]
+    words = [w for w in words if w and w.lower() not in STOPWORDS and w.islower()]
+    if len(words) >= 2 and re.fullmatch(r"[a-z]+[^s]s", words[-1]):
+        words.pop()  # "which animal tends to ...": the verb that follows, not the noun
+    return words[-1] if words else None
+
+
+def new_name(sentence: str, question: str) -> bool:
+    """Does the sentence name something the question does not: a capitalised name past its first word,
+    or a short quoted title ("“Friends”", "“goblin mode”")? Answers to "which X" are mostly such names."""
+    if mentions("name", sentence, question):
+        return True
+    asked = _asked(question)
+    return any(len(q.split()) <= 8 and not all(_bare(w) in asked for w in re.findall(r"[\w’'-]+", q))
+               for q in _QUOTED.findall(sentence))
 
 
 def states(asks: Asks, sentence: str, similar) -> bool:

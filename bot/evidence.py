@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer_type import STRICT, analyse, answer_keys, has_kind, states
+from bot.answer_type import STRICT, analyse, answer_keys, asked_noun, has_kind, new_name, states
 from bot.scorer import FEATURES, confidence, confidence_features, probabilities
 from index.literals import extract, match_fraction
 from index.retrieve import Hit
@@ -147,6 +147,8 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     asks = analyse(question)
     similar = _similar_words(embedder)
     counted = {stem(w) for w in (asks.counted or "").split()}
+    noun = asked_noun(question)
+    noun_roots = set(root_tokens(noun)) if noun else set()
     # Keyword agreement weighted by rarity among the candidates: "blame" or "chief minister" decide more
     # than "Balochistan" or "attacks", which every candidate shares.
     token_sets = [set(root_tokens(c.text)) for c in cands]
@@ -168,7 +170,8 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         x[n] = (c.cosine, c.focus, overlap, c.typed, bound, match_fraction(literals, c.text) if literals else 1.0,
                 c.doc_literals, tokens <= q_tokens, len(tokens - q_tokens) / max(1, len(tokens)), 1 / (1 + c.hit_rank),
                 1 / (1 + c.position), hits[c.hit_rank].title_sim,  # headline similarity, from retrieval
-                min(3, len(set(docs[agree[n]]) - {c.doc_id})) / 3, 0.0)
+                min(3, len(set(docs[agree[n]]) - {c.doc_id})) / 3, 0.0, new_name(c.text, question),
+                bool(noun_roots and noun_roots <= tokens))
         c.features = x[n]
     x[:, FEATURES.index("vote")] = _votes(cands, probabilities(x), asks.kind, question)
     for c, p in zip(cands, probabilities(x)):

@@ -30,6 +30,8 @@ FEATURES = (
     "title_sim",      # question . its article's headline
     "support",        # other outlets with a sentence saying the same (paraphrase similarity), up to 3, / 3
     "vote",           # share of the candidates' weight, over distinct articles, behind the answer it offers
+    "new_name",       # names something the question does not (a capitalised name, a quoted title)
+    "asked_noun",     # has the noun of "which X" ("Nike ..., the company said" for "Which company ...")
 )
 # Whether the best candidate answers at all: its features, its score, its lead over the runner-up, and how
 # many candidates there were. With the answer's articles removed, the best remaining sentence is about the

@@ -139,7 +139,7 @@ class Newsbot:
         # article; sentences from passages that leave one out are not evidence, and the checks below see
         # only the rest.
         stated, missing = ev.stating(corpus, hits, cands, query)
-        why_not = self._refusal_reason(query, hits, cands, retriever)
+        why_not = self._refusal_reason(query, hits, cands, retriever, confidence=False)
         if not why_not and not stated:
             why_not = f"no retrieved passage states {', '.join(missing)}"
         cands = stated
@@ -169,7 +169,10 @@ class Newsbot:
             conversation.add(answer)
         return answer
 
-    def _refusal_reason(self, query: str, hits, cands: list[ev.Evidence], retriever: HybridRetriever) -> str | None:
+    def _refusal_reason(self, query: str, hits, cands: list[ev.Evidence], retriever: HybridRetriever,
+                        confidence: bool = True) -> str | None:
+        """Why the question is refused, or None. The confidence model was fitted on the candidates that
+        state the question's constraints, so it judges only those (`confidence`)."""
         if not query:
             return "empty question"
         if not hits or not cands:
@@ -187,7 +190,7 @@ class Newsbot:
             return f"no retrieved passage gives {asks.describe()}"
         if cands[0].cosine < self.settings.retrieval.min_dense_score:
             return f"best evidence is too weak (similarity {cands[0].cosine:.2f} < {self.settings.retrieval.min_dense_score})"
-        if (p := ev.answered(cands)) < self.settings.answer.min_confidence:
+        if confidence and (p := ev.answered(cands)) < self.settings.answer.min_confidence:
             return f"the best evidence may not answer it (confidence {p:.2f} < {self.settings.answer.min_confidence})"
         return None
 

@@ -3,7 +3,7 @@
 import pytest
 
 from bot import evidence as ev
-from bot.answer_type import Asks, analyse, answer_keys, has_kind, states
+from bot.answer_type import Asks, analyse, answer_keys, asked_noun, has_kind, new_name, states
 
 
 @pytest.mark.parametrize("question, asks", [
@@ -80,6 +80,30 @@ def test_sentences_have_the_kind_asked_for(kind, sentence, question, expected):
 ])
 def test_sentences_offer_answers_that_other_outlets_wordings_share(question, sentence, keys):
     assert answer_keys(analyse(question).kind, sentence, question) == keys
+
+
+@pytest.mark.parametrize("question, noun", [
+    ("Which company recently cut ties with basketball star Kyrie Irving?", "company"),
+    ("Which social media platform is considering charging for verified accounts?", "platform"),
+    ("The payment freeze would be extended for which type of loan?", "loan"),
+    ("A study found that which animal tends to break up conflicts?", "animal"),
+    ("NASA's InSight lander explored what planet?", "planet"),
+    ("What is the nickname of World Cup quarter-finalists Morocco?", "nickname"),
+    ("Who denied involvement?", None),
+    ("Which Ohio town was evacuated?", "town"),
+])
+def test_the_noun_a_which_question_asks_for(question, noun):
+    assert asked_noun(question) == noun
+
+
+@pytest.mark.parametrize("sentence, question, expected", [
+    ("Nike is suspending its relationship with Brooklyn Nets point guard Kyrie Irving.", "Which company cut ties with Kyrie Irving?", True),
+    ("The company cut ties with the basketball star Kyrie Irving on Friday.", "Which company cut ties with Kyrie Irving?", False),
+    ("So begins the new memoir from the “Friends” star.", "The actor is best known for which sitcom?", True),
+    ("He said it was “a sad day” for the company.", "What did he call a sad day?", False),  # the question's own words
+])
+def test_a_sentence_names_something_the_question_does_not(sentence, question, expected):
+    assert new_name(sentence, question) is expected
 
 
 def test_a_figure_in_words_is_the_same_answer_as_in_digits():
