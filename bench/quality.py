@@ -46,7 +46,8 @@ HELDOUT_WEEKS = {
     "heldout": ("20221209", "20221223"),
     "heldout2": ("20220624", "20220722", "20220819", "20220916", "20221014", "20221202"),
 }
-ALL_SETS = ("dev", "train", "heldout", "heldout2", "dev-absent", "heldout-absent", "heldout2-absent", "stress", "sample", "sample-new")
+ALL_SETS = ("dev", "train", "heldout", "heldout2", "dev-absent", "heldout-absent", "heldout2-absent", "train-absent", "stress",
+            "sample", "sample-new")
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -114,6 +115,10 @@ def make_sets(names: list[str]) -> dict[str, tuple[list[Path], Path]]:
         base = OUT / "sets" / "train"
         parts = [_write(base / f"corpus-{i // 1000}.jsonl", docs[i : i + 1000]) for i in range(0, len(docs), 1000)]
         sets["train"] = (parts, _write(base / "questions.jsonl", qs))  # parts: each file under index.max_file_mb
+        c, q = absent(docs, qs)
+        base = OUT / "sets" / "train-absent"
+        sets["train-absent"] = ([_write(base / f"corpus-{i // 1000}.jsonl", c[i : i + 1000]) for i in range(0, len(c), 1000)],
+                                _write(base / "questions.jsonl", q))
         for name, (corpus, questions) in real.items():
             c, q = absent(corpus, questions)
             base = OUT / "sets" / f"{name}-absent"

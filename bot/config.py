@@ -39,7 +39,7 @@ class AnswerSettings(Strict):
     max_evidence: int = Field(3, ge=1)
     history_turns: int = Field(4, ge=0)
     llm_rewrites_followups: bool = False
-    min_confidence: float = Field(0.2, ge=0, le=1)
+    min_confidence: float = Field(0.15, ge=0, le=1)
 
 
 class RateLimit(Strict):
