@@ -376,6 +376,12 @@ class FakeBotAPI:
         self._user_messages[(chat_id, mid)] = msg
         return msg
 
+    @property
+    def last_update_id(self) -> int:
+        """The id of the newest update queued for the bot."""
+        with self._cond:
+            return self._next_update_id - 1
+
     def _push(self, update: dict, chat_id: int, text: str) -> int:
         with self._cond:
             update["update_id"] = self._next_update_id
