@@ -1,7 +1,8 @@
 """Which candidate sentence answers, and whether the best one answers at all.
 
 Sentences are ranked by a weighted sum of the features below (bot/scorer_weights.json: hand-set
-weights; logistic fits on dev gained one held-out question and lost many on the sample sets). Whether the
+weights; fits by bench/fit_scorer.py --sentences gained a few questions on unseen weeks and lost more on
+the sample sets, README "Evaluation"). Whether the
 best sentence answers is a logistic regression over its features (`confidence`), fitted by
 bench/fit_scorer.py --confidence on answerable questions and on the same questions with their
 articles removed; `answer.min_confidence` turns it into refusals.

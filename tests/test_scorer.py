@@ -213,7 +213,14 @@ def test_low_confidence_refuses_with_its_reason(yard_bot):
     yard_bot.settings, kept = strict, yard_bot.settings
     try:
         refused = yard_bot.ask(question)
+        # The model was fitted on the candidates that state the question's constraints: the check on
+        # the unfiltered ones (names, retrieval, types) leaves it out.
+        hits = retriever.search(question)
+        cands = ev.gather(corpus, hits, question, yard_bot.embedder)
+        with corpus.reading():
+            unfiltered = yard_bot._refusal_reason(question, hits, cands, retriever, confidence=False)
     finally:
         yard_bot.settings = kept
     assert refused.refused and "may not answer it" in refused.note
+    assert unfiltered is None
     assert not yard_bot.ask(question).refused
