@@ -188,8 +188,11 @@ class Newsbot:
             return f"no retrieved passage says {asks.describe()}"
         if asks.kind in ("year", "number", *ev.STRICT) and not any(c.typed for c in cands[:5]):
             return f"no retrieved passage gives {asks.describe()}"
-        if cands[0].cosine < self.settings.retrieval.min_dense_score:
-            return f"best evidence is too weak (similarity {cands[0].cosine:.2f} < {self.settings.retrieval.min_dense_score})"
+        # The evidence shown is the best sentence and those scored close to it (`pick`): the strongest
+        # of them must be close enough to the question.
+        strongest = max(c.cosine for c in ev.pick(cands, self.settings.answer.max_passages))
+        if strongest < self.settings.retrieval.min_dense_score:
+            return f"best evidence is too weak (similarity {strongest:.2f} < {self.settings.retrieval.min_dense_score})"
         if confidence and (p := ev.answered(cands)) < self.settings.answer.min_confidence:
             return f"the best evidence may not answer it (confidence {p:.2f} < {self.settings.answer.min_confidence})"
         return None
