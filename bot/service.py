@@ -188,8 +188,8 @@ class Newsbot:
             return f"no retrieved passage says {asks.describe()}"
         if asks.kind in ("year", "number", *ev.STRICT) and not any(c.typed for c in cands[:5]):
             return f"no retrieved passage gives {asks.describe()}"
-        # The evidence shown is the best sentence and those scored close to it (`pick`): the strongest
-        # of them must be close enough to the question.
+        # The answer is built from the best sentence and those scored close to it (`pick`): the
+        # strongest of them must be close enough to the question.
         strongest = max(c.cosine for c in ev.pick(cands, self.settings.answer.max_passages))
         if strongest < self.settings.retrieval.min_dense_score:
             return f"best evidence is too weak (similarity {strongest:.2f} < {self.settings.retrieval.min_dense_score})"
