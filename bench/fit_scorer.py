@@ -45,9 +45,7 @@ def _bot(name, paths):
 
 
 def best_candidates(name: str, paths, questions_path):
-    """(question, its gathered candidates, the stated ones or None when another rule refuses), as
-    `Newsbot.ask` sees them."""
-    from bot import evidence as ev
+    """(question, the candidates `Newsbot.ask` chooses among, best first, or None when it refuses)."""
     from bot.evaluate import load_questions
 
     bot = _bot(name, paths)
@@ -59,12 +57,8 @@ def best_candidates(name: str, paths, questions_path):
             continue  # a follow-up's candidates depend on the chat
         seen_conv.add(conv)
         with corpus.reading():
-            hits = retriever.search(q["question"])
-            cands = ev.gather(corpus, hits, q["question"], bot.embedder)
-            stated, _ = ev.stating(corpus, hits, cands, q["question"])
-            refused = (bot._refusal_reason(q["question"], hits, cands, retriever, confidence=False) or not stated
-                       or bot._refusal_reason(q["question"], hits, stated, retriever))  # as Newsbot._ask refuses
-        yield q, cands, None if refused else stated
+            stated, refused = bot._evidence(corpus, retriever, retriever.search(q["question"]), q["question"])
+        yield q, None if refused else stated
 
 
 def _says(q: dict, text: str) -> bool:
@@ -83,7 +77,7 @@ def fit_confidence(names: list[str], c: float) -> dict:
     xs, ys = [], []
     for name, (paths, questions) in sets.items():
         n = 0
-        for q, _, stated in best_candidates(name, paths, questions):
+        for q, stated in best_candidates(name, paths, questions):
             if stated is None:
                 continue
             n += 1
@@ -105,7 +99,7 @@ def _ranked_lists(names: list[str]):
 
     for name, (paths, questions) in make_sets(names).items():
         n = 0
-        for q, _, stated in best_candidates(name, paths, questions):
+        for q, stated in best_candidates(name, paths, questions):
             if not q["answers"] or not stated:
                 continue
             if analyse(q["question"]).kind in STRICT and any(c.typed for c in stated):

@@ -131,19 +131,7 @@ class Newsbot:
         answer = Answer(question=question, answer="", refused=False, mode="extractive", id=id,
                         standalone_question=query if query != question else None)
         answer.retrieved = [Retrieved(h.doc_id, h.chunk_id, round(h.score, 5)) for h in hits]
-        cands = ev.gather(corpus, hits, query, self.embedder)
-        if ev.asks_latest(query):
-            cands = ev.prefer_recent(cands, {c.doc_id: corpus.docs[c.doc_id].metadata.get("published_at") for c in cands})
-        # Refusal per passage: the question's names, years and figures must be stated by the passage a
-        # sentence comes from (or its article's title, date, dateline), not merely somewhere in a retrieved
-        # article; sentences from passages that leave one out are not evidence, and the checks below see
-        # only the rest.
-        stated, missing = ev.stating(corpus, hits, cands, query)
-        why_not = self._refusal_reason(query, hits, cands, retriever, confidence=False)
-        if not why_not and not stated:
-            why_not = f"no retrieved passage states {', '.join(missing)}"
-        cands = stated
-        why_not = why_not or self._refusal_reason(query, hits, cands, retriever)
+        cands, why_not = self._evidence(corpus, retriever, hits, query)
         generate_ms = 0.0
         if why_not:
             answer.answer, answer.refused, answer.mode, answer.note = REFUSAL, True, "refused", why_not
@@ -168,6 +156,21 @@ class Newsbot:
         if conversation is not None:
             conversation.add(answer)
         return answer
+
+    def _evidence(self, corpus: Corpus, retriever: HybridRetriever, hits, query: str) -> tuple[list[ev.Evidence], str | None]:
+        """The candidate sentences an answer may quote, best first, and why the question is refused (or None)."""
+        cands = ev.gather(corpus, hits, query, self.embedder)
+        if ev.asks_latest(query):
+            cands = ev.prefer_recent(cands, {c.doc_id: corpus.docs[c.doc_id].metadata.get("published_at") for c in cands})
+        # Refusal per passage: the question's names, years and figures must be stated by the passage a
+        # sentence comes from (or its article's title, date, dateline), not merely somewhere in a retrieved
+        # article; sentences from passages that leave one out are not evidence, and the checks below see
+        # only the rest.
+        stated, missing = ev.stating(corpus, hits, cands, query)
+        why_not = self._refusal_reason(query, hits, cands, retriever, confidence=False)
+        if not why_not and not stated:
+            why_not = f"no retrieved passage states {', '.join(missing)}"
+        return stated, why_not or self._refusal_reason(query, hits, stated, retriever)
 
     def _refusal_reason(self, query: str, hits, cands: list[ev.Evidence], retriever: HybridRetriever,
                         confidence: bool = True) -> str | None:
