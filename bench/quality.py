@@ -14,6 +14,7 @@ never copied into the repository):
   stress          bench/data/stress: passages that differ only by year or edition
   sample          the bundled corpus/ with bench/data/gold_sample.jsonl
   sample-new      the bundled corpus/ with bench/data/sample_new.jsonl (questions worded unlike the text)
+  sample-new2     the same, bench/data/sample_new2.jsonl: 27 more, written later and scored before any change for them
 
 Accuracy is strict: an answer counts when an alias is in its lead (the first line, up to its first
 citation marks; `bot.evaluate.lead`); a refusal of an answerable question is wrong. "any" is the looser
@@ -47,7 +48,7 @@ HELDOUT_WEEKS = {
     "heldout2": ("20220624", "20220722", "20220819", "20220916", "20221014", "20221202"),
 }
 ALL_SETS = ("dev", "train", "heldout", "heldout2", "dev-absent", "heldout-absent", "heldout2-absent", "train-absent", "stress",
-            "sample", "sample-new")
+            "sample", "sample-new", "sample-new2")
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -126,6 +127,7 @@ def make_sets(names: list[str]) -> dict[str, tuple[list[Path], Path]]:
     sets["stress"] = ([ROOT / "bench/data/stress/corpus.jsonl"], ROOT / "bench/data/stress/questions.jsonl")
     sets["sample"] = ([ROOT / "corpus"], ROOT / "bench/data/gold_sample.jsonl")
     sets["sample-new"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new.jsonl")
+    sets["sample-new2"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new2.jsonl")
     return {n: sets[n] for n in names}
 
 
