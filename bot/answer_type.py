@@ -19,7 +19,12 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
     ("year", re.compile(r"\b(what|which|in what) year\b", re.I), re.compile(r"\b(1[89]|20)\d\d\b")),
     ("number", re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bdeath toll\b", re.I),
      re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|scores)\b", re.I)),
-    ("time", re.compile(r"\bwhen\b|\bwhat (date|day|time)\b|\bwhich (date|day)\b|\bhow long\b", re.I),
+    # "How long did it last?" wants a span ("40 hours", "two days"), which a bare weekday does not give.
+    ("duration", re.compile(r"\bhow long\b(?!\s+ago)", re.I),
+     re.compile(r"\b(\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|many|couple of|"
+                r"dozens? of)[\s-]+(second|minute|hour|day|night|week|month|year|decade)s?\b|"
+                r"\b(second|minute|hour|day|week|month|year|decade)s?[\s-]long\b|\bovernight\b", re.I)),
+    ("time", re.compile(r"\bwhen\b|\bwhat (date|day|time)\b|\bwhich (date|day)\b|\bhow long ago\b", re.I),
      re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
                 r"august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|day|days|"
                 r"hours?|weeks?|months?|years?|yesterday|today|morning|evening|night|midday)\b|\b\d{1,2}:\d\d\b|\b(19|20)\d\d\b", re.I)),
@@ -33,8 +38,30 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
                           r"governor|judge|author|rapper|musician|artist|athlete|executive|founder|billionaire|celebrity|journalist|footballer|"
                           r"quarterback|MP|son|daughter|child|children|wife|husband)s?\b)|^\s*(?i:who (is|was) (the |an? ))[a-z]|^\s*(?i:who (is|was) )[A-Z][\w.-]*(\s+[A-Z][\w.-]*)*[’']s [a-z]"), None),
 ]
+# Softer kinds: a sentence with one is preferred, as "typed", but one without may still answer.
+_TYPES += [
+    # "Why ...?" is answered by a cause or purpose, which news states with these words.
+    ("reason", re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (prompted|caused|led to|triggered)\b", re.I),
+     re.compile(r"\b(because|due to|owing to|as a result|result of|based on|in response to|in retaliation|prompt(ed|ing)|"
+                r"caus(ed|ing)|led to|so that|in order to|in pursuit of|seeking|demanding|fighting for|aim(ed|ing) to|"
+                r"to (handle|prevent|protect|avoid|stop|curb|secure|ensure|cope|deal)|reasons?|amid|over concerns?|fears? of|"
+                r"warnings?|intelligence)\b", re.I)),
+    # "What kinds of places ...?" is answered by a list of common nouns ("hospitals, schools, banks and
+    # markets"), not of names ("Quetta, Gwadar and Noshki").
+    ("kinds", re.compile(r"\b(what|which) (kinds?|types?|sorts?) of (\w+ )?(?!(is|was|has|does)\b)\w+s\b", re.I),
+     re.compile(r"\b[A-Za-z][a-z-]*(\s[a-z][\w-]*)?,\s+([a-z][\w-]*(\s[a-z][\w-]*)?,\s+)+([a-z][\w-]*\s){0,2}?(and|or)\s+[a-z][\w-]*")),
+    # "What does X want?" is answered by what X seeks, demands or fights for.
+    ("goal", re.compile(r"\bwhat (does|do|did) .+? (want|seek|demand|aim for|hope for|push for)\b", re.I),
+     re.compile(r"\b(want(s|ed)?|seek(s|ing)?|sought|demand(s|ed|ing)?|fighting for|fought for|calls? for|calling for|"
+                r"in pursuit of|aim(s|ed|ing)? (to|at|for)|goals?|advocat\w+ for|push(es|ing)? for|struggl\w+ for)\b", re.I)),
+    # "Where does X rank ...?" is answered by a superlative or a place in an order.
+    ("rank", re.compile(r"\b(how|where) (does|did|do) .+? rank\b|\brank(s|ed)? among\b|\branking\b", re.I),
+     re.compile(r"\b((most|least)\s+[a-z]+|largest|biggest|smallest|poorest|richest|highest|lowest|deadliest|worst|best|"
+                r"longest|shortest|oldest|youngest|fastest|busiest|wealthiest|strongest|weakest|greatest|top|first|second|"
+                r"third|fourth|fifth|last|\d+(st|nd|rd|th))\b", re.I)),
+]
 # Kinds a detector sees reliably enough that a sentence without one is ranked below every sentence with one.
-STRICT = frozenset({"country", "city", "organisation", "person"})
+STRICT = frozenset({"country", "city", "organisation", "person", "duration"})
 
 _NAME_QUESTION = re.compile(
     r"^\s*(who|whom|whose)\b|\b(which|what) ([\w’']+ ){0,2}(district|districts|province|outlet|name)\b|\bwhere\b", re.I)
@@ -70,12 +97,18 @@ _ROLE_FORMS = {**{past: root for root, past in _ROLE_VERBS.items()},  # question
                "founds": "found", "leads": "lead", "heads": "head", "runs": "run", "owns": "own", "chairs": "chair",
                "commands": "command", "directs": "direct", "coaches": "coach", "manages": "manag", "governs": "govern",
                "creates": "creat", "establishes": "establish", "rules": "rule"}
+# "Who runs the provincial government?" is answered by whoever holds its top office, named by title.
+_GOVERNS = {"run", "govern", "rule"}
+_HEAD_OF_GOVERNMENT = re.compile(r"\b(chief minister|prime minister|first minister|president|premier|governor|mayor|"
+                                 r"chancellor|chief executive)\b", re.I)
 _SPEECH_QUESTION = re.compile(
     r"\b(?:what|how) (?:did|does|do|has|have) (?P<agent>.+?) (?:say|said|state|announce|claim|tell|respond|reply|"
     r"react|comment|write)\b", re.I)
 _ROLE_QUESTION = re.compile(
-    r"^\s*(?i:who (?:is|was|are|were)) (?:(?i:the|an?) |[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*[’']s )(?P<role>[a-z][a-z -]*?"
+    r"^\s*(?i:who (?:is|was|are|were)) (?:(?i:the) [a-z]+[’']s |(?i:the|an?) |[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*[’']s )(?P<role>[a-z][a-z -]*?"
     r"(?:\s+of\s+(?!(?:the|a|an|this|that|its|their|his|her)\b)[a-z][a-z -]*?)?)(?:\s+(?:of|for|in|at)\b.*)?\s*\??\s*$")
+# "What is the name of the army chief who ...?" is a role lookup too.
+_NAMED_ROLE = re.compile(r"^\s*(?:what(?:’s|'s| is| was) the name of|name) (?:the|an?) (?P<role>[a-z][a-z -]*?) (?:who|that|which)\b", re.I)
 _ACTOR_QUESTION = re.compile(r"^\s*who\s+(?:(?:has|have|had|did|does|do|will|would)\s+)?(?P<verb>[a-z]+)\b", re.I)
 _EXPLAINED = re.compile(r"\bwhy\b|^\s*how\b(?!\s+(?:many|much|long|old|far|often))", re.I)
 _CLASS_OF_THINGS = re.compile(r"^\s*(?:which|what)\s+(?:(?:kinds?|types?|sorts?)\s+of\b|(?!(?:is|was|does|has)\b)[a-z]+[^s\W]s\b)", re.I)
@@ -127,7 +160,9 @@ def analyse(question: str) -> Asks:
     if m := _SPEECH_QUESTION.search(question):
         names = _PROPER.findall(m.group("agent"))
         agent = re.sub(r"[’']s\b", "", names[0]) if names else None  # "Pakistan’s Foreign Office" -> its words
-    if (m := _ROLE_QUESTION.match(question)) and kind == "person":
+    if (m := _NAMED_ROLE.match(question)) and len(m.group("role").split()) <= 3:
+        kind = "person"
+    if ((m := _ROLE_QUESTION.match(question)) or (m := _NAMED_ROLE.match(question))) and kind == "person":
         words = m.group("role").split()
         # "deputy interior minister" -> "interior minister": the compound, not its rank; "chief of army staff" whole
         role = " ".join(words[words.index("of") - 1:] if "of" in words else words[-2:])
@@ -172,9 +207,9 @@ def mentions(kind: str | None, sentence: str, question: str) -> set[str]:
     """The possible answers a sentence holds, of the asked-for kind and not already in the question:
     figures for numbers and years, places, organisations, people, or names of any kind (lower-cased)."""
     asked = _asked(question)
-    if kind in ("number", "year"):
+    if kind in ("number", "year", "duration"):
         figures = set(re.findall(r"\d[\d,.]*\d|\d", sentence))
-        if kind == "number":  # "a nine-year sentence" answers "how many years" as "9 years" does
+        if kind != "year":  # "a nine-year sentence" answers "how many years" as "9 years" does
             figures |= {str(_NUMBER_WORDS.index(w.lower()) + 1) for w in re.findall(r"[A-Za-z]+", sentence) if w.lower() in _NUMBER_WORDS}
         return {f for f in figures if f not in asked}
     if kind in ("country", "city", "state"):
@@ -199,12 +234,14 @@ def answer_keys(kind: str | None, sentence: str, question: str) -> set[str]:
     for questions answered by an explanation or a statement ("Why ...?", "How was ...?", "What did X say?")."""
     if _EXPLAINED.search(question) or _SPEECH_QUESTION.search(question) or kind == "number":
         return set()  # nor for counts: outlets agreeing on "92" may count militants when soldiers are asked
-    if kind is None and _CLASS_OF_THINGS.search(question):
+    if kind in ("kinds", "goal", "rank") or (kind is None and _CLASS_OF_THINGS.search(question)):
         return set()  # "Which resources ...?": common things ("gas, minerals"), where the story's names outvote them
     if kind in ("year", "country", "city", "state"):
         return mentions(kind, sentence, question)
     if kind == "time":
         return mentions("year", sentence, question)
+    if kind == "duration":  # "40-hour" and "40 hours" agree; "two days" offers 2
+        return mentions("duration", sentence, question)
     found = mentions(kind if kind in ("person", "organisation") else "name", sentence, question)
     keys = {m.split()[-1] for m in found if len(m.split()[-1]) > 1}
     if kind is None:
@@ -215,6 +252,8 @@ def answer_keys(kind: str | None, sentence: str, question: str) -> set[str]:
 _ASKED_NOUN = re.compile(r"\b(?:which|what)\s+(?:(?:kinds?|types?|sorts?|forms?)\s+of\s+)?((?:[“”\"’'\w-]+\s+){0,3}?[“”\"’'\w-]+?)"
                          r"(?=\s+(?:is|are|was|were|has|have|had|did|does|do|will|would|can|could|to|of|in|on|at|from|for|"
                          r"that|this|these|those|with|by|after|before|as|[a-z]+ly)\b|\s*[?,.:]|$)", re.I)
+# "What does/will X ...": a subject and a verb follow, no noun ("What is the nickname ..." still has one).
+_AUXILIARIES = {"do", "does", "did", "will", "would", "can", "could", "should", "may", "might", "must"}
 _QUOTED = re.compile(r"[“\"]([^“”\"]{2,80})[”\"]")
 
 
@@ -225,10 +264,33 @@ def asked_noun(question: str) -> str | None:
     if not m:
         return None
     words = [w.strip("“”\"’'") for w in m.group(1).split()]
-    words = [w for w in words if w and w.lower() not in STOPWORDS and w.islower()]
+    if words and (words[0].lower() in _AUXILIARIES or words[0].lower().endswith("ed")):
+        return None  # "What does the BLA want", "What happened to ...": no noun is asked for
+    # "Which airline suspended flights": the noun ends where a verb in the past tense begins
+    cut = next((i for i, w in enumerate(words) if i and re.fullmatch(r"[a-z]{3,}ed", w)), len(words))
+    words = [w for w in words[:cut] if w and w.lower() not in STOPWORDS and w.islower()]
     if len(words) >= 2 and re.fullmatch(r"[a-z]+[^s]s", words[-1]):
         words.pop()  # "which animal tends to ...": the verb that follows, not the noun
     return words[-1] if words else None
+
+
+# Nouns that ask for a kind of answer rather than name a thing the articles must mention: "What percentage
+# ...?" is answered by "41%", "What role does X hold?" by "chief minister", "Which platform ...?" by "Netflix".
+_GENERIC_NOUNS = {"percentage", "percent", "proportion", "share", "number", "amount", "figure", "sum", "total", "role",
+                  "position", "post", "job", "title", "word", "words", "term", "phrase", "name", "type", "kind", "sort",
+                  "age", "platform", "service", "thing", "things", "place", "places", "item", "status", "rank", "part",
+                  "way", "method", "step", "measure", "action", "decision", "reason", "issue", "problem", "event", "day",
+                  "date", "month", "time", "period", "size", "level", "rate", "price", "cost", "value", "score", "record"}
+
+
+def thing_asked(question: str) -> str | None:
+    """The noun of "which X" when it names a specific class of thing ("airline", "vaccine") that the
+    articles answering the question would mention; None for typed kinds (country, person) and for nouns
+    that only shape the answer ("percentage", "role")."""
+    noun = asked_noun(question)
+    if not noun or analyse(question).kind is not None or noun.lower() in _GENERIC_NOUNS:
+        return None
+    return noun
 
 
 def new_name(sentence: str, question: str) -> bool:
@@ -256,7 +318,8 @@ def states(asks: Asks, sentence: str, similar) -> bool:
         return False
     if asks.holds:
         root = _ROLE_FORMS[asks.holds]
-        if not {root, root + "er", root + "or", _ROLE_VERBS[root]} & set(root_tokens(sentence)):
+        if not {root, root + "er", root + "or", _ROLE_VERBS[root]} & set(root_tokens(sentence)) and not (
+                root in _GOVERNS and _HEAD_OF_GOVERNMENT.search(sentence)):
             return False
     return True
 

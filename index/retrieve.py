@@ -18,6 +18,7 @@ from index.config import RetrievalSettings
 from index.literals import extract, match_fraction
 from index.rerank import Reranker
 from index.store import Corpus
+from index.text import root_tokens
 
 _WORD = re.compile(r"\w+")
 # Reranking weights, chosen on the dev sets (README "Evaluation"): how much of the literal-constraint share
@@ -65,6 +66,7 @@ class HybridRetriever(BaseRetriever):
         self.embedder = embedder
         self.reranker = reranker
         self._titles: dict[str, np.ndarray | None] = {}
+        self._roots: dict[str, frozenset[str]] = {}  # article -> its word roots, for `mentions`
 
     def _source(self, doc_id: str) -> str:
         return self.corpus.docs[doc_id].metadata.get("source") or doc_id
@@ -73,6 +75,15 @@ class HybridRetriever(BaseRetriever):
         """What literal constraints are checked against: title, date and dateline, then the text."""
         meta = self.corpus.docs[doc_id].metadata
         return " ".join(str(meta.get(k) or "") for k in ("title", "published_at", "dateline")) + "\n" + self.corpus.texts.get(doc_id, "")
+
+    def mentions(self, doc_id: str, word: str) -> bool:
+        """Does the article (headline, date, dateline or text) use the word, in any inflection?"""
+        roots = set(root_tokens(word))
+        if doc_id not in self._roots:
+            if len(self._roots) > 4096:
+                self._roots.clear()
+            self._roots[doc_id] = frozenset(root_tokens(self.doc_haystack(doc_id)))
+        return bool(roots) and roots <= self._roots[doc_id]
 
     def dense(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
         """(chunk_id, cosine) from the store's vector segments (deleted chunks already filtered out)."""
