@@ -45,9 +45,9 @@ _TYPES += [
      re.compile(r"\b(because|due to|owing to|as a result|result of|based on|in response to|in retaliation|prompt(ed|ing)|"
                 r"caus(ed|ing)|led to|so that|in order to|in pursuit of|seeking|demanding|fighting for|aim(ed|ing) to|"
                 r"to (handle|prevent|protect|avoid|stop|curb|secure|ensure|cope|deal)|reasons?|amid|over concerns?|fears? of|"
-                r"warnings?|intelligence)\b", re.I)),
+                r"warnings?|intelligence|so \w+ that)\b", re.I)),
     # "What kinds of places ...?" is answered by a list of common nouns ("hospitals, schools, banks and
-    # markets"), not of names ("Quetta, Gwadar and Noshki").
+    # markets"), not of names ("Quetta, Gwadar and Noshki"); `has_kind` wants most of them plural.
     ("kinds", re.compile(r"\b(what|which) (kinds?|types?|sorts?) of (\w+ )?(?!(is|was|has|does)\b)\w+s\b", re.I),
      re.compile(r"\b[A-Za-z][a-z-]*(\s[a-z][\w-]*)?,\s+([a-z][\w-]*(\s[a-z][\w-]*)?,\s+)+([a-z][\w-]*\s){0,2}?(and|or)\s+[a-z][\w-]*")),
     # "What does X want?" is answered by what X seeks, demands or fights for.
@@ -200,6 +200,8 @@ def has_kind(kind: str | None, sentence: str, question: str) -> bool:
                 return True
         return any(_bare(a) not in asked for a in _ACRONYM.findall(sentence))
     pattern = next(p for n, _, p in _TYPES if n == kind)
+    if kind == "kinds":  # things, plural: "hospitals, schools, banks and markets", not "the army, police and units"
+        return any(len(re.findall(r"[a-z]s\b", m.group(0))) >= 3 for m in pattern.finditer(sentence))
     return bool(pattern.search(sentence))
 
 

@@ -83,7 +83,12 @@ class HybridRetriever(BaseRetriever):
             if len(self._roots) > 4096:
                 self._roots.clear()
             self._roots[doc_id] = frozenset(root_tokens(self.doc_haystack(doc_id)))
-        return bool(roots) and roots <= self._roots[doc_id]
+        if roots and roots <= self._roots[doc_id]:
+            return True
+        # a closed compound written open or hyphenated in the article ("popstar" / "pop star")
+        w = word.lower()
+        return any(re.search(rf"\b{re.escape(w[:i])}[\s-]{re.escape(w[i:])}", self.doc_haystack(doc_id), re.I)
+                   for i in range(3, len(w) - 2))
 
     def dense(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
         """(chunk_id, cosine) from the store's vector segments (deleted chunks already filtered out)."""

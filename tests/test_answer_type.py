@@ -73,6 +73,7 @@ def test_questions_are_analysed(question, asks):
     ("duration", "The attacks began on Saturday.", "How long did it last?", False),  # a day, not a span
     ("kinds", "Attackers entered hospitals, schools, banks and markets.", "What kinds of places were attacked?", True),
     ("kinds", "Militants struck Quetta, Gwadar, Mastung and Noshki.", "What kinds of places were attacked?", False),  # names
+    ("kinds", "Operations by the army, police, and counterterrorism units.", "What kinds of places were attacked?", False),
     ("reason", "“We had intelligence reports, and as a result, we started early,” Bugti said.", "Why did they start early?", True),
     ("reason", "Security forces pressed clearance operations in remote areas.", "Why did they start early?", False),
     ("goal", "The BLA has been fighting for greater autonomy.", "What does the BLA want?", True),

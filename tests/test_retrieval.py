@@ -262,3 +262,12 @@ def test_names_match_through_openers_plurals_and_abbreviations(question, text, f
 
     name = max((l for l in extract(question) if l.required and not l.text.isdigit()), key=lambda l: len(l.text))
     assert name.found_in(text) is found
+
+
+def test_an_article_mentions_a_word_in_any_inflection_or_as_an_open_compound(newsbot):
+    corpus, retriever = newsbot._state
+    doc = next(d for d in corpus.docs if "hospitals" in corpus.texts[d])
+    with corpus.reading():
+        assert retriever.mentions(doc, "hospital")  # the article says "hospitals"
+        assert retriever.mentions(doc, "lawenforcement")  # written "law enforcement"
+        assert not retriever.mentions(doc, "airline")
