@@ -146,12 +146,15 @@ def fill_titles(store: Store, settings: IndexSettings, embedder, dim: int, progr
         if todo and model and model != settings.embed_model:
             raise IndexError_(f"{store.location}: the index was built with embed_model {model}, the configured one is "
                               f"{settings.embed_model}; set it back to fill the headline vectors")
-        for i in range(0, len(todo), batch_size):
-            part = todo[i : i + batch_size]
-            for (doc_id, title), vector in zip(part, embedder.get_text_embedding_batch([t.strip() for _, t in part])):
-                w.put_title(doc_id, title, vector)
+        texts = list(dict.fromkeys(t.strip() for _, t in todo))  # syndicated copies share a headline: embedded once
+        vectors: dict[str, list[float]] = {}
+        for i in range(0, len(texts), batch_size):
+            part = texts[i : i + batch_size]
+            vectors.update(zip(part, embedder.get_text_embedding_batch(part)))
             if progress:
-                progress(min(i + batch_size, len(todo)), len(todo))
+                progress(min(i + batch_size, len(texts)), len(texts))
+        for doc_id, title in todo:
+            w.put_title(doc_id, title, vectors[title.strip()])
     return len(todo)
 
 
