@@ -132,7 +132,7 @@ def _du(path: Path) -> int:
 def write_copies(store, size: int, rows, vectors, meta: _Meta) -> dict:
     """Write `size` chunks through `store`'s writer (either engine) in transactions of ~5k chunks, as a
     bulk ingest does: the cached articles first, then copies under new doc_ids with noisy, renormalised
-    vectors. Returns the chunk and copy counts and the write time."""
+    vectors, then their headline vectors. Returns the chunk, copy and headline counts and the write times."""
     from llama_index.core.schema import TextNode
 
     from index.chunking import keyword_text
@@ -178,7 +178,15 @@ def write_copies(store, size: int, rows, vectors, meta: _Meta) -> dict:
         copy += 1
     if w_cm is not None:
         w_cm.__exit__(None, None, None)
-    return {"chunks": written, "copies": copy, "write_s": time.perf_counter() - t0}
+    res = {"chunks": written, "copies": copy, "write_s": time.perf_counter() - t0}
+    # Headline vectors, as ingest stores them: copies share their original's headline, embedded once.
+    from index.embedding import get_embedder
+    from index.ingest import fill_titles
+
+    t1 = time.perf_counter()
+    res["titles"] = fill_titles(store, IndexSettings(), get_embedder(IndexSettings().embed_model, 64), DIM)
+    res["titles_s"] = time.perf_counter() - t1
+    return res
 
 
 def build(index_dir: Path, size: int, rows, vectors, meta: _Meta) -> dict:

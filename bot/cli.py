@@ -56,9 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--index", type=index_location, metavar="DIR|URL", help="use an existing index")
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
-    mig = sub.add_parser("migrate", help="convert an index of the old snapshot format in place (nothing is re-embedded)",
+    mig = sub.add_parser("migrate", help="bring an older index up to date in place: convert the old snapshot format "
+                                         "(chunk vectors reused) and store the headline vectors it lacks",
                          epilog="example: newsbot migrate --index .newsbot/index")
-    mig.add_argument("--index", type=index_location, metavar="DIR", help="index dir (default: index.dir from config)")
+    mig.add_argument("--index", type=index_location, metavar="DIR|URL", help="index dir or PostgreSQL URL (default: index.dir from config)")
     comp = sub.add_parser("compact", help="folder: merge the vector segments into one; PostgreSQL: VACUUM (ANALYZE), HNSW rebuilt after many deletes")
     comp.add_argument("--index", type=index_location, metavar="DIR|URL", help="index dir (default: index.dir from config)")
 
@@ -132,13 +133,26 @@ def _cmd_ingest(settings: Settings, args) -> int:
 
 
 def _cmd_migrate(settings: Settings, args) -> int:
+    from index.embedding import get_embedder
+    from index.ingest import fill_titles
     from index.migrate import migrate
+    from index.store import IndexError_, open_store
 
-    root = args.index or settings.index.dir
-    if is_database_url(str(root)):
-        raise UsageError("migrate converts an index folder; a PostgreSQL database needs no migration")
-    done = migrate(Path(root))
-    print(f"migrated {done['articles']} articles, {done['chunks']} chunks (vectors reused) -> {root}" + (f"; {done['note']}" if "note" in done else ""))
+    root = str(args.index or settings.index.dir)
+    converted = not is_database_url(root) and (Path(root) / "CURRENT").exists()
+    if converted:  # the old snapshot format (a folder only)
+        done = migrate(Path(root))
+        print(f"migrated {done['articles']} articles, {done['chunks']} chunks (vectors reused) -> {root}" + (f"; {done['note']}" if "note" in done else ""))
+    store = open_store(root)
+    if not store.exists():
+        raise UsageError(f"no index at {store.location}")
+    # Headline vectors, stored at ingest since; an index written before gets them here (one short text per article).
+    embedder = get_embedder(settings.index.embed_model, settings.index.embed_batch_size)
+    filled = fill_titles(store, settings.index, embedder, len(embedder.get_query_embedding("dimension probe")))
+    if filled:
+        print(f"stored {filled} headline vectors -> {store.location}")
+    elif not converted:
+        raise IndexError_(f"{store.location}: already in the current format, headline vectors included; nothing to migrate")
     return 0
 
 

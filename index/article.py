@@ -63,6 +63,13 @@ class ReadResult:
     rejected: list[Rejection] = field(default_factory=list)
 
 
+def headline(metadata: dict) -> str | None:
+    """The text embedded as an article's headline vector (index/ingest.py stores it, index/retrieve.py
+    embeds it for articles stored without one): its title, stripped; None when it has none."""
+    title = metadata.get("title")
+    return (title.strip() or None) if isinstance(title, str) else None
+
+
 def _iso_date(value: object) -> str | None:
     """published_at as ISO 8601 (date or datetime); raises ValueError for anything else."""
     if value in (None, ""):

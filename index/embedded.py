@@ -2,7 +2,9 @@
 
 Layout of an index dir:
     store.sqlite (+ -wal, -shm)  articles (manifest row, metadata, cleaned text), chunks (id, doc, offsets,
-                                 text, segment + position of its vector), segments, fts (FTS5 keyword
+                                 text, segment + position of its vector), titles (per article the headline
+                                 its vector was made from, and that float32 vector as a BLOB: looked up by
+                                 doc_id, never searched, so no FAISS index), segments, fts (FTS5 keyword
                                  index, porter/unicode61), meta (format, dim, build, generation)
     segments/seg-<n>.faiss       immutable FAISS files (index/segments.py), memory-mapped by readers
     .lock                        one writer at a time across processes (fcntl)
@@ -37,6 +39,9 @@ log = logging.getLogger(__name__)
 DB = "store.sqlite"
 TABLES = Tables(articles="articles", chunks="chunks", param="?", order="rowid")
 SEGMENTS = "segments"
+# A stored headline vector counts only while its title is the article's current one (any writer, even
+# one that predates the titles table, can change the metadata).
+_CURRENT_TITLE = "t.title = json_extract(a.metadata, '$.title')"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,6 +56,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, seq);
 CREATE INDEX IF NOT EXISTS chunks_vector ON chunks(segment, pos);
 CREATE TABLE IF NOT EXISTS segments (id INTEGER PRIMARY KEY, file TEXT NOT NULL, size INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS titles (doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, vector BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(body, tokenize = 'porter unicode61');
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, 'row');
 """
@@ -286,8 +292,30 @@ class EmbeddedWriter(Writer):
         rows = self.con.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,)).fetchall()
         self.con.executemany("DELETE FROM fts WHERE rowid = ?", rows)
         self.con.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))  # their vectors become tombstones
+        self.con.execute("DELETE FROM titles WHERE doc_id = ?", (doc_id,))
         self.con.execute("DELETE FROM articles WHERE doc_id = ?", (doc_id,))
         self.changed = True
+
+    def put_title(self, doc_id: str, title: str, vector: list[float] | None) -> None:
+        if vector is None:
+            self.con.execute("DELETE FROM titles WHERE doc_id = ?", (doc_id,))
+        else:
+            v = np.asarray(vector, dtype="float32")
+            if v.shape != (self.dim,):
+                raise IndexError_(f"{self.store.root}: got a {v.shape[-1]}-d headline vector for a {self.dim}-d index")
+            self.con.execute("INSERT OR REPLACE INTO titles (doc_id, title, vector) VALUES (?, ?, ?)", (doc_id, title, v.tobytes()))
+        self.changed = True
+
+    def stored_title(self, doc_id: str) -> str | None:
+        row = self.con.execute("SELECT title FROM titles WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def untitled(self) -> list[tuple[str, str]]:
+        rows = self.con.execute(
+            "SELECT a.doc_id, json_extract(a.metadata, '$.title') FROM articles a"
+            f" LEFT JOIN titles t ON t.doc_id = a.doc_id AND {_CURRENT_TITLE}"
+            " WHERE a.duplicate_of IS NULL AND t.doc_id IS NULL ORDER BY a.rowid")
+        return [(d, t) for d, t in rows if isinstance(t, str) and t.strip()]
 
     def add_chunks(self, doc_id: str, nodes: list[TextNode], keyword_texts: list[str]) -> None:
         if not nodes:
@@ -466,6 +494,24 @@ class EmbeddedCorpus(SqlCorpus):
         # The chunk's vector moved to a segment this view does not have (merged after it was opened).
         (name,) = self._one("SELECT file FROM segments WHERE id = ?", (row[0],))
         return self.store.segment(name).reconstruct(int(row[1])).tolist()
+
+    def title_vectors(self, doc_ids) -> dict[str, np.ndarray]:
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids or not self._ready or not self._has_titles():
+            return {}
+        out = {}
+        for i in range(0, len(ids), 500):  # under SQLite's limit on bound parameters
+            part = ids[i : i + 500]
+            out.update((d, np.frombuffer(v, dtype="float32")) for d, v in self._rows(
+                f"SELECT t.doc_id, t.vector FROM titles t JOIN articles a ON a.doc_id = t.doc_id"
+                f" WHERE t.doc_id IN ({','.join('?' * len(part))}) AND {_CURRENT_TITLE}", tuple(part)))
+        return out
+
+    def _has_titles(self) -> bool:
+        """An index no writer has touched since headline vectors were stored has no titles table."""
+        if "_titles_table" not in self.__dict__:
+            self._titles_table = self._one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'titles'") is not None
+        return self._titles_table
 
     def outlet_count(self) -> int:
         if not self._ready:

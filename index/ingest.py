@@ -1,4 +1,9 @@
-"""Ingestion: read -> clean -> dedupe -> chunk -> embed -> store, incremental and atomic (one write transaction)."""
+"""Ingestion: read -> clean -> dedupe -> chunk -> embed -> store, incremental and atomic (one write transaction).
+
+Each indexed article's headline is embedded with its chunks (one short text more per article) and stored
+next to it, for the headline rerank in index/retrieve.py; a title changed by a metadata-only update is
+embedded again.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from index.article import Article, Rejection, read_paths
+from index.article import Article, Rejection, headline, read_paths
 from index.chunking import CHUNK_TEXT, chunk_article, embedding_text, keyword_text, make_splitter
 from index.config import IndexSettings
 from index.store import DocRecord, IndexError_, Store, Writer
@@ -26,6 +31,7 @@ class IngestReport:
     unchanged: int = 0
     duplicates: int = 0  # identical text already indexed under another doc_id: recorded, not embedded
     chunks_embedded: int = 0
+    titles_embedded: int = 0  # headlines embedded (new articles, changed titles)
     chunks_total: int = 0
     embed_seconds: float = 0.0
     rejected: list[Rejection] = field(default_factory=list)
@@ -48,6 +54,7 @@ def apply(w: Writer, articles: list[Article], settings: IndexSettings, embedder,
     report = IngestReport()
     to_index: list[Article] = []
     orphans: list[tuple[str, str | None]] = []  # duplicates whose original changed, with the text they share
+    retitled: list[tuple[str, str]] = []  # (doc_id, title) of indexed articles whose title a metadata update changed
     for a in articles:
         old = w.record(a.doc_id)
         if old and old.content_hash == a.content_hash:
@@ -57,6 +64,12 @@ def apply(w: Writer, articles: list[Article], settings: IndexSettings, embedder,
                 old.meta_hash, old.metadata, old.origin = a.meta_hash, a.metadata(), a.origin
                 w.put(a.doc_id, old)
                 report.updated += 1
+                title = old.metadata.get("title")
+                if old.duplicate_of is None and w.stored_title(a.doc_id) != title:
+                    if headline(old.metadata):
+                        retitled.append((a.doc_id, title))
+                    else:
+                        w.put_title(a.doc_id, "", None)
             continue
         if old:
             text = w.text(a.doc_id)
@@ -90,8 +103,10 @@ def apply(w: Writer, articles: list[Article], settings: IndexSettings, embedder,
 
     splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
     chunked = [(a.doc_id, chunk_article(a, splitter)) for a in to_index]
-    # Identical chunk texts (syndicated paragraphs) are embedded once.
-    unique = list(dict.fromkeys(embedding_text(n) for _, nodes in chunked for n in nodes))
+    titles = [(a.doc_id, m["title"]) for a in to_index for m in [a.metadata()] if headline(m)] + retitled
+    # Identical chunk texts (syndicated paragraphs) are embedded once; headlines go in the same batches.
+    chunk_texts = list(dict.fromkeys(embedding_text(n) for _, nodes in chunked for n in nodes))
+    unique = list(dict.fromkeys(chunk_texts + [t.strip() for _, t in titles]))
     vectors: dict[str, list[float]] = {}
     started = time.perf_counter()
     batch = settings.embed_batch_size
@@ -105,7 +120,10 @@ def apply(w: Writer, articles: list[Article], settings: IndexSettings, embedder,
         for n in nodes:
             n.embedding = vectors[embedding_text(n)]
         w.add_chunks(doc_id, nodes, [keyword_text(n) for n in nodes])
-    report.chunks_embedded = len(unique)
+    for doc_id, title in titles:
+        w.put_title(doc_id, title, vectors[title.strip()])
+    report.chunks_embedded = len(chunk_texts)
+    report.titles_embedded = len(titles)
     report.chunks_total = w.chunk_count()
     return report
 
@@ -116,6 +134,28 @@ def ingest(paths: list[Path], store: Store, settings: IndexSettings, embedder, d
     report = ingest_articles(read.articles, store, settings, embedder, dim, progress)
     report.rejected = read.rejected + report.rejected
     return report
+
+
+def fill_titles(store: Store, settings: IndexSettings, embedder, dim: int, progress: Progress | None = None) -> int:
+    """Store the headline vectors an index lacks (written before they were stored at ingest): one write,
+    one short text per article. Returns how many were stored."""
+    batch_size = settings.embed_batch_size
+    with store.writer(dim) as w:
+        todo = w.untitled()
+        model = w.build.get("embed_model")
+        if todo and model and model != settings.embed_model:
+            raise IndexError_(f"{store.location}: the index was built with embed_model {model}, the configured one is "
+                              f"{settings.embed_model}; set it back to fill the headline vectors")
+        texts = list(dict.fromkeys(t.strip() for _, t in todo))  # syndicated copies share a headline: embedded once
+        vectors: dict[str, list[float]] = {}
+        for i in range(0, len(texts), batch_size):
+            part = texts[i : i + batch_size]
+            vectors.update(zip(part, embedder.get_text_embedding_batch(part)))
+            if progress:
+                progress(min(i + batch_size, len(texts)), len(texts))
+        for doc_id, title in todo:
+            w.put_title(doc_id, title, vectors[title.strip()])
+    return len(todo)
 
 
 def build_settings(settings: IndexSettings) -> dict:

@@ -3,6 +3,7 @@
 Nothing is re-embedded: vectors come from the old FAISS file, chunk texts and offsets from the old
 docstore, article texts from articles.jsonl, records from manifest.json. The new store is committed in
 one transaction before the old snapshot is removed, so an interrupted migration can simply be re-run.
+`newsbot migrate` then stores the headline vectors (index/ingest.py `fill_titles`), which format 1 lacked.
 """
 
 from __future__ import annotations

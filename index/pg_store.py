@@ -7,6 +7,8 @@ Tables (in the URL's database, current schema):
     newsbot_chunks    id, doc, offsets, text, `embedding vector(dim)` (HNSW, vector_cosine_ops),
                       `tsv tsvector` (GIN; english configuration) and `len` (tokens) for the keyword side
     newsbot_lexemes   per lexeme, the chunks holding it (BM25's document frequency), kept by every write
+    newsbot_titles    per article the headline its `embedding vector(dim)` was made from at ingest (looked up
+                      by doc_id for the headline rerank, never searched: no HNSW index)
 
 Writes: one transaction per `Store.writer()`; writers serialise on `pg_advisory_xact_lock` (released by
 commit or rollback, also when the writer's process dies), readers never wait (MVCC). A killed writer's
@@ -78,6 +80,10 @@ CREATE INDEX IF NOT EXISTS newsbot_chunks_doc ON newsbot_chunks (doc_id, seq);
 CREATE INDEX IF NOT EXISTS newsbot_chunks_embedding ON newsbot_chunks USING hnsw (embedding vector_cosine_ops);
 CREATE INDEX IF NOT EXISTS newsbot_chunks_tsv ON newsbot_chunks USING gin (tsv);
 """
+TITLES = "CREATE TABLE IF NOT EXISTS newsbot_titles (doc_id text PRIMARY KEY, title text NOT NULL, embedding vector({dim}) NOT NULL);"
+# A stored headline vector counts only while its title is the article's current one (any writer, even
+# one that predates the titles table, can change the metadata).
+_CURRENT_TITLE = "t.title = a.metadata->>'title'"
 # BM25 statistics, kept current by every write in its own transaction, so that a question reads its
 # lexemes' document frequencies and the mean chunk length from a few rows instead of counting postings:
 # per chunk its length in indexed tokens (`len`), per lexeme the chunks holding it (`newsbot_lexemes`),
@@ -217,6 +223,10 @@ class PgStore(Store):
         if int(meta["dim"]) != dim:
             raise IndexError_(f"{self.location}: built with {meta['dim']}-d embeddings, the configured model gives {dim}-d; "
                               "use another database")
+        cur.execute("SELECT to_regclass('newsbot_titles') IS NOT NULL")
+        if not cur.fetchone()[0]:  # a new database, or one written before headline vectors were stored
+            cur.execute(TITLES.format(dim=int(dim)))
+            upgraded = True
         return upgraded
 
     @contextmanager
@@ -274,13 +284,13 @@ class PgStore(Store):
                 reindex = dead > REINDEX_DEAD_SHARE * max(1, live)
                 if reindex:
                     cur.execute("REINDEX INDEX CONCURRENTLY newsbot_chunks_embedding")  # readers and writers go on
-                for table in ("newsbot_chunks", "newsbot_articles", "newsbot_lexemes", "newsbot_meta"):
+                for table in ("newsbot_chunks", "newsbot_articles", "newsbot_lexemes", "newsbot_titles", "newsbot_meta"):
                     cur.execute(f"VACUUM (ANALYZE) {table}")
             con.close()
         except self._pg.Error as e:
             raise self._error(e) from None
         return {"dead_chunks": int(dead), "lexemes_dropped": dropped, "hnsw_rebuilt": reindex,
-                "summary": f"VACUUM (ANALYZE) of the 4 newsbot tables cleared {dead:,} dead chunk rows; "
+                "summary": f"VACUUM (ANALYZE) of the 5 newsbot tables cleared {dead:,} dead chunk rows; "
                            f"{dropped:,} unused lexemes dropped; HNSW index {'rebuilt' if reindex else 'kept'}"}
 
 
@@ -365,8 +375,31 @@ class PgWriter(Writer):
             " lx AS (UPDATE newsbot_lexemes l SET df = l.df - g.n"
             "        FROM (SELECT lexeme, count(*) AS n FROM gone, unnest(gone.tsv) GROUP BY lexeme) g WHERE l.lexeme = g.lexeme)"
             f" {_TOTALS.format(sign='-', rows='gone')}", (doc_id,))
+        self.cur.execute("DELETE FROM newsbot_titles WHERE doc_id = %s", (doc_id,))
         self.cur.execute("DELETE FROM newsbot_articles WHERE doc_id = %s", (doc_id,))
         self.changed = True
+
+    def put_title(self, doc_id: str, title: str, vector: list[float] | None) -> None:
+        if vector is None:
+            self.cur.execute("DELETE FROM newsbot_titles WHERE doc_id = %s", (doc_id,))
+        else:
+            v = np.asarray(vector, dtype="float32")
+            if v.shape != (self.dim,):
+                raise IndexError_(f"{self.store.location}: got a {v.shape[-1]}-d headline vector for a {self.dim}-d index")
+            self.cur.execute("INSERT INTO newsbot_titles (doc_id, title, embedding) VALUES (%s, %s, %s::vector) ON CONFLICT (doc_id)"
+                             " DO UPDATE SET title = excluded.title, embedding = excluded.embedding", (doc_id, title, v))
+        self.changed = True
+
+    def stored_title(self, doc_id: str) -> str | None:
+        row = self._one("SELECT title FROM newsbot_titles WHERE doc_id = %s", (doc_id,))
+        return row[0] if row else None
+
+    def untitled(self) -> list[tuple[str, str]]:
+        self.cur.execute(
+            "SELECT a.doc_id, a.metadata->>'title' FROM newsbot_articles a"
+            f" LEFT JOIN newsbot_titles t ON t.doc_id = a.doc_id AND {_CURRENT_TITLE}"
+            " WHERE a.duplicate_of IS NULL AND t.doc_id IS NULL ORDER BY a.seq")
+        return [(d, t) for d, t in self.cur.fetchall() if t and t.strip()]
 
     def add_chunks(self, doc_id: str, nodes: list[TextNode], keyword_texts: list[str]) -> None:
         if not nodes:
@@ -532,6 +565,20 @@ class PgCorpus(SqlCorpus):
         vector = row[0].to_numpy() if hasattr(row[0], "to_numpy") else row[0]  # pgvector >= 0.4 returns a Vector
         return np.asarray(vector, dtype="float32").tolist()
 
+    def title_vectors(self, doc_ids) -> dict[str, np.ndarray]:
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids or not self._ready or not self._has_titles():
+            return {}
+        rows = self._rows("SELECT t.doc_id, t.embedding FROM newsbot_titles t JOIN newsbot_articles a ON a.doc_id = t.doc_id"
+                          f" WHERE t.doc_id = ANY(%s) AND {_CURRENT_TITLE}", (ids,))
+        return {d: np.asarray(v.to_numpy() if hasattr(v, "to_numpy") else v, dtype="float32") for d, v in rows}
+
+    def _has_titles(self) -> bool:
+        """A database no writer has touched since headline vectors were stored has no newsbot_titles."""
+        if "_titles_table" not in self.__dict__:
+            self._titles_table = bool(self._one("SELECT to_regclass('newsbot_titles') IS NOT NULL")[0])
+        return self._titles_table
+
     def outlet_count(self) -> int:
         if not self._ready:
             return 0
@@ -545,5 +592,5 @@ class PgCorpus(SqlCorpus):
             return StoreStats(0, 0, [], None, None)
         outlets = [s for (s,) in self._rows("SELECT DISTINCT source FROM newsbot_articles WHERE source IS NOT NULL AND source != '' ORDER BY source")]
         first, last = self._one("SELECT min(published_at), max(published_at) FROM newsbot_articles WHERE published_at IS NOT NULL AND published_at != ''")
-        disk = self._one("SELECT sum(pg_total_relation_size(t::regclass)) FROM unnest(ARRAY['newsbot_meta', 'newsbot_articles', 'newsbot_chunks']) t")[0]
+        disk = self._one("SELECT sum(pg_total_relation_size(to_regclass(t))) FROM unnest(ARRAY['newsbot_meta', 'newsbot_articles', 'newsbot_chunks', 'newsbot_titles']) t")[0]
         return StoreStats(len(self.docs), self.chunk_count, outlets, first, last, 0, int(disk or 0))

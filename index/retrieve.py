@@ -14,6 +14,7 @@ import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
+from index.article import headline
 from index.config import RetrievalSettings
 from index.literals import extract, match_fraction
 from index.rerank import Reranker
@@ -155,16 +156,19 @@ class HybridRetriever(BaseRetriever):
             h.score *= 1 + TITLE_WEIGHT * max(0.0, h.title_sim)
 
     def _title_vectors(self, doc_ids: set[str]) -> dict[str, np.ndarray]:
-        """Headline embeddings, made on first use and kept for this loaded snapshot."""
-        missing = {d: t for d in doc_ids if d not in self._titles
-                   for t in [(self.corpus.docs[d].metadata.get("title") or "").strip()]}
+        """Headline embeddings: stored at ingest (one query for the batch); an article stored without one
+        (an index written before they were, until `newsbot migrate` fills them) has its headline embedded
+        here on first use, the same text as ingest embeds, and kept for this loaded snapshot."""
+        found = self.corpus.title_vectors(doc_ids)
+        missing = {d: headline(self.corpus.docs[d].metadata) for d in doc_ids if d not in found and d not in self._titles}
         todo = {d: t for d, t in missing.items() if t}
         for d in set(missing) - set(todo):
             self._titles[d] = None
         if todo:
             vecs = self.embedder.get_text_embedding_batch(list(todo.values()))
             self._titles.update({d: np.asarray(v, dtype="float32") for d, v in zip(todo, vecs)})
-        return {d: self._titles[d] for d in doc_ids if self._titles.get(d) is not None}
+        found.update((d, self._titles[d]) for d in doc_ids if d not in found and self._titles.get(d) is not None)
+        return found
 
     def _rerank(self, query: str, candidates: list[Hit]) -> None:
         """Reorder the top candidates by the cross-encoder; the i-th reranked hit takes the i-th best

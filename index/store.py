@@ -4,9 +4,10 @@ A location is a folder (the embedded engine: SQLite + FAISS segments, index/embe
 `postgresql://` URL. Three roles:
     Store   — one location: `exists()`, `generation()`, `load()` a read view, `writer()` a transaction.
     Writer  — one atomic write (under a cross-process writer lock): article records, texts, chunks and
-              their vectors, deletes; everything lands at commit or nothing does.
+              their vectors, headline vectors, deletes; everything lands at commit or nothing does.
     Corpus  — a read view of the last committed state: what bot/ and retrieval read (docs, texts, nodes,
-              sentences, dense and keyword search). Readers never block writers, nor writers readers.
+              sentences, dense and keyword search, headline vectors). Readers never block writers, nor
+              writers readers.
 Writers keep the ingest rules (index/ingest.py); engines only store and search.
 """
 
@@ -18,8 +19,9 @@ from collections import OrderedDict
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
+import numpy as np
 from llama_index.core.schema import TextNode
 
 from index.text import Sentence, sentences
@@ -93,6 +95,12 @@ class Corpus(abc.ABC):
         """The stored embedding of a chunk."""
 
     @abc.abstractmethod
+    def title_vectors(self, doc_ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """doc_id -> the embedding of its headline (float32), made at ingest; one query for the batch. Only
+        vectors made from the article's current title are returned: an article missing here (no title, or
+        an index written before headline vectors were stored) is the caller's to embed."""
+
+    @abc.abstractmethod
     def outlet_count(self) -> int:
         """Distinct outlets (an article without a named outlet counts as its own)."""
 
@@ -158,7 +166,21 @@ class Writer(abc.ABC):
 
     @abc.abstractmethod
     def delete(self, doc_id: str) -> None:
-        """Remove an article: record, text, chunks and their vectors."""
+        """Remove an article: record, text, chunks and their vectors, headline vector."""
+
+    @abc.abstractmethod
+    def put_title(self, doc_id: str, title: str, vector: list[float] | None) -> None:
+        """Store the embedding of `title` (the article's metadata title as recorded, unstripped) for
+        `doc_id`, replacing any; `vector` None removes it."""
+
+    @abc.abstractmethod
+    def stored_title(self, doc_id: str) -> str | None:
+        """The title whose vector is stored for `doc_id`, if any."""
+
+    @abc.abstractmethod
+    def untitled(self) -> list[tuple[str, str]]:
+        """(doc_id, title) of the indexed articles (not duplicates) that have a title but no stored vector
+        of it: what `newsbot migrate` fills in an index written before headline vectors were stored."""
 
     @abc.abstractmethod
     def add_chunks(self, doc_id: str, nodes: list[TextNode], keyword_texts: list[str]) -> None:

@@ -339,7 +339,7 @@ def test_a_new_copy_recorded_before_its_original_changes_in_the_same_batch_keeps
     assert corpus.docs["a_new"].duplicate_of is None and corpus.docs["a_new"].chunk_ids
 
 
-def test_a_metadata_only_change_updates_without_reembedding(tmp_path, run_ingest, store, embedder, embedded):
+def test_a_metadata_only_change_updates_without_reembedding_the_text(tmp_path, run_ingest, store, embedder, embedded):
     write(tmp_path / "in/ferry.txt", FERRY)
     write(tmp_path / "in/metadata.yaml", "ferry: {source: Velmar Times}\n")
     run_ingest(tmp_path / "in")
@@ -349,8 +349,8 @@ def test_a_metadata_only_change_updates_without_reembedding(tmp_path, run_ingest
     write(tmp_path / "in/metadata.yaml", "ferry: {source: Velmar Times, title: Terminal approved, published_at: 2025-02-02}\n")
     report = run_ingest(tmp_path / "in")
 
-    assert (report.updated, report.chunks_embedded) == (1, 0)
-    assert embedded == []
+    assert (report.updated, report.chunks_embedded, report.titles_embedded) == (1, 0, 1)
+    assert embedded == ["Terminal approved"]  # the new headline only
     corpus = load(store, embedder)
     assert corpus.docs["ferry"].metadata["title"] == "Terminal approved"
     assert corpus.docs["ferry"].metadata["published_at"] == "2025-02-02"

@@ -243,3 +243,130 @@ def test_concurrent_writers_in_two_processes_both_land(backend, embedder, tmp_pa
     check_consistent(corpus)
     assert set(corpus.docs) == {f"{n}-{i}" for n in ("north", "south") for i in range(20)}
     assert corpus.keyword("southville budget item 27", 3)[0] == "south-9#0"
+
+
+# ---- headline vectors: made at ingest, stored next to the article ---------------------------------------
+
+
+def _cos(a, b) -> float:
+    import numpy as np
+
+    a, b = np.asarray(a, dtype="float32"), np.asarray(b, dtype="float32")
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def _stored_title(loc: str, doc_id: str) -> str | None:
+    with open_store(loc).writer(DIM) as w:
+        title = w.stored_title(doc_id)
+        w.changed = False
+    return title
+
+
+def test_headline_vectors_are_stored_at_ingest_replaced_and_removed(backend, embedder):
+    loc = backend()
+    report = run(loc, embedder, art("ferry", FERRY, title="  Port Velmar approves ferry terminal "), art("moose", MOOSE),
+                 art("spire", SPIRE, title="   "), art("copy", FERRY + " ", title="Copy"))
+    assert (report.added, report.titles_embedded) == (4, 2)  # no title, a blank one: nothing to embed
+    corpus = view(loc, embedder)
+    stored = corpus.title_vectors(["ferry", "moose", "spire", "copy", "nowhere"])
+    assert set(stored) == {"ferry", "copy"}
+    assert stored["ferry"].dtype.name == "float32" and stored["ferry"].shape == (DIM,)
+    # The same text that query time embedded before: the stripped title, by the same model.
+    assert _cos(stored["ferry"], embedder.get_text_embedding("Port Velmar approves ferry terminal")) > 0.9999
+
+    # A metadata-only change of the title: the headline alone is embedded again.
+    report = run(loc, embedder, art("ferry", FERRY, title="Ferry terminal approved after review"))
+    assert (report.updated, report.chunks_embedded, report.titles_embedded) == (1, 0, 1)
+    new = view(loc, embedder).title_vectors(["ferry"])["ferry"]
+    assert _cos(new, embedder.get_text_embedding("Ferry terminal approved after review")) > 0.9999
+    assert _cos(new, stored["ferry"]) < 0.99
+    # Another metadata change that keeps the title keeps its vector (nothing embedded).
+    report = run(loc, embedder, art("ferry", FERRY, title="Ferry terminal approved after review", source="Velmar Post"))
+    assert (report.updated, report.titles_embedded) == (1, 0)
+    # The title removed: so is its vector.
+    report = run(loc, embedder, art("ferry", FERRY, source="Velmar Post"))
+    assert report.titles_embedded == 0 and view(loc, embedder).title_vectors(["ferry"]) == {}
+    assert _stored_title(loc, "ferry") is None
+
+    # New text and title: replaced with the article.
+    run(loc, embedder, art("ferry", FERRY + " The mayor welcomed it.", title="Mayor welcomes terminal"))
+    assert _cos(view(loc, embedder).title_vectors(["ferry"])["ferry"], embedder.get_text_embedding("Mayor welcomes terminal")) > 0.9999
+
+    # Deleted with the article.
+    with open_store(loc).writer(DIM) as w:
+        w.delete("copy")
+    assert view(loc, embedder).title_vectors(["copy", "ferry"]).keys() == {"ferry"}
+    assert _stored_title(loc, "copy") is None
+
+
+def test_a_duplicate_has_no_headline_vector_until_it_holds_the_text(backend, embedder):
+    loc = backend()
+    run(loc, embedder, art("wire", SPIRE, title="Spire struck"), art("paper", SPIRE, title="Lightning hits spire"))
+    assert set(view(loc, embedder).title_vectors(["wire", "paper"])) == {"wire"}  # no chunks of its own: never a hit
+    run(loc, embedder, art("wire", SPIRE + " Updated later.", title="Spire struck"))
+    stored = view(loc, embedder).title_vectors(["wire", "paper"])
+    assert set(stored) == {"wire", "paper"}
+    assert _cos(stored["paper"], embedder.get_text_embedding("Lightning hits spire")) > 0.9999
+
+
+def _drop_titles(loc: str) -> None:
+    """Make the index look written before headline vectors were stored: no table of them."""
+    if loc.startswith("postgresql://"):
+        import psycopg2
+
+        con = psycopg2.connect(loc)
+        con.autocommit = True
+        with con.cursor() as cur:
+            cur.execute("DROP TABLE newsbot_titles")
+        con.close()
+    else:
+        import sqlite3
+
+        con = sqlite3.connect(str(Path(loc) / "store.sqlite"))
+        con.execute("DROP TABLE titles")
+        con.commit()
+        con.close()
+
+
+def test_search_reads_stored_headlines_and_an_older_index_still_answers(backend, embedder, tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+    from bot.service import Newsbot
+    from conftest import write_config
+    from index.config import RetrievalSettings
+    from index.retrieve import HybridRetriever
+
+    loc = backend()
+    run(loc, embedder, art("ferry", FERRY, title="Port Velmar approves ferry terminal", source="Velmar Post"),
+        art("moose", MOOSE, title="White moose seen near Tarsk"), art("spire", SPIRE), art("volcano", VOLCANO, title="Kirrin erupts"))
+    question = "What did the harbour authority of Port Velmar approve?"
+    embedded: list[str] = []
+    original = type(embedder).get_text_embedding_batch
+    monkeypatch.setattr(type(embedder), "get_text_embedding_batch", lambda self, b, **kw: embedded.extend(b) or original(self, b, **kw))
+
+    def search() -> list[tuple[str, float, float]]:
+        hits = HybridRetriever(view(loc, embedder), RetrievalSettings(), embedder).search(question)
+        return [(h.chunk_id, round(h.title_sim, 4), round(h.score, 5)) for h in hits]
+
+    stored = search()
+    assert embedded == []  # nothing but the question (get_query_embedding) is embedded at query time
+    assert stored[0][0] == "ferry#0" and stored[0][1] > 0.3
+
+    _drop_titles(loc)
+    assert view(loc, embedder).title_vectors(["ferry"]) == {}
+    fallback = search()
+    assert sorted(embedded) == ["Kirrin erupts", "Port Velmar approves ferry terminal", "White moose seen near Tarsk"]
+    assert fallback == stored  # the same headline similarities and ranking as with the stored vectors
+    answer = Newsbot(make_settings(loc), llm=None).ask(question)
+    assert not answer.refused and answer.citations[0].doc_id == "ferry"
+
+    # `newsbot migrate` fills what is missing, once.
+    embedded.clear()
+    config = write_config(tmp_path / "config.yaml", loc)
+    assert main(["--config", str(config), "migrate", "--index", loc]) == 0
+    assert "stored 3 headline vectors" in capsys.readouterr().out
+    assert sorted(embedded) == ["Kirrin erupts", "Port Velmar approves ferry terminal", "White moose seen near Tarsk"]
+    assert set(view(loc, embedder).title_vectors(["ferry", "moose", "spire", "volcano"])) == {"ferry", "moose", "volcano"}
+    embedded.clear()
+    assert search() == stored and embedded == []
+    assert main(["--config", str(config), "migrate", "--index", loc]) == 1
+    assert "headline vectors included; nothing to migrate" in capsys.readouterr().err

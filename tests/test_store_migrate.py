@@ -40,7 +40,7 @@ def test_an_old_index_gets_a_one_line_error_naming_the_fix(old_index, tmp_path, 
     assert err.startswith("newsbot: error: ") and "old snapshot format" in err and "newsbot migrate" in err
 
 
-def test_migrate_converts_in_place_without_reembedding(old_index, tmp_path, capsys, embedder, monkeypatch):
+def test_migrate_converts_in_place_without_reembedding_chunks(old_index, tmp_path, capsys, embedder, monkeypatch):
     from bot.cli import main
     from bot.service import Newsbot
 
@@ -50,9 +50,10 @@ def test_migrate_converts_in_place_without_reembedding(old_index, tmp_path, caps
     config = write_config(tmp_path / "config.yaml", old_index)
 
     assert main(["--config", str(config), "migrate", "--index", str(old_index)]) == 0
-    assert "migrated 4 articles, 3 chunks" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "migrated 4 articles, 3 chunks" in out and "stored 1 headline vectors" in out
     assert not (old_index / "CURRENT").exists() and not list(old_index.glob("snap-*"))
-    assert embedded == []
+    assert embedded == ["Terminal approved"]  # the one headline; chunk vectors are carried over
 
     corpus = open_store(old_index).load(embedder, DIM)
     assert set(corpus.docs) == {"ferry", "moose", "spire", "spire-copy"}
