@@ -60,8 +60,18 @@ _TYPES += [
                 r"longest|shortest|oldest|youngest|fastest|busiest|wealthiest|strongest|weakest|greatest|top|first|second|"
                 r"third|fourth|fifth|last|\d+(st|nd|rd|th))\b", re.I)),
 ]
+# "Who is Talal Chaudhry?", "What is Quetta's status?", "What role does Sarfraz Bugti hold?" ask for a
+# description of a name; `has_kind` looks for one beside it (`_describes`).
+_DESCRIPTION = re.compile(
+    r"^\s*(?:(?i:who (?:is|was)) (?P<who>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)\s*\??\s*$"
+    r"|(?i:what (?:is|was)) (?P<whose>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)[’']s (?i:status|role|position|job|title|post)\b"
+    r"|(?i:what (?:role|position|post|job|title|office) (?:does|did)) (?P<holder>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*) (?i:hold|have|play)\b)")
+_TYPES.append(("description", _DESCRIPTION, None))
 # Kinds a detector sees reliably enough that a sentence without one is ranked below every sentence with one.
 STRICT = frozenset({"country", "city", "organisation", "person", "duration"})
+# Kinds added after the scorer and the confidence model were fitted: a sentence with one gains a fixed
+# preference on top of its score, and the features stay as fitted (every sentence counts as typed).
+SOFT = frozenset({"reason", "kinds", "goal", "rank", "description"})
 
 _NAME_QUESTION = re.compile(
     r"^\s*(who|whom|whose)\b|\b(which|what) ([\w’']+ ){0,2}(district|districts|province|outlet|name)\b|\bwhere\b", re.I)
@@ -191,6 +201,9 @@ def has_kind(kind: str | None, sentence: str, question: str) -> bool:
         return any(_bare(w) not in asked and not _CALENDAR.fullmatch(w) for w in _CAPITALISED.findall(sentence))
     if kind in ("country", "city", "state"):
         return any(p not in asked for p in _place_names(sentence, _PLACES[kind]()))
+    if kind == "description":
+        m = _DESCRIPTION.match(question)
+        return bool(m) and _describes(next(g for g in m.groups() if g), sentence)
     if kind == "person":
         return any(_is_person(m, sentence, asked) for m in _PROPER.finditer(sentence))
     if kind == "organisation":
@@ -236,7 +249,7 @@ def answer_keys(kind: str | None, sentence: str, question: str) -> set[str]:
     for questions answered by an explanation or a statement ("Why ...?", "How was ...?", "What did X say?")."""
     if _EXPLAINED.search(question) or _SPEECH_QUESTION.search(question) or kind == "number":
         return set()  # nor for counts: outlets agreeing on "92" may count militants when soldiers are asked
-    if kind in ("kinds", "goal", "rank") or (kind is None and _CLASS_OF_THINGS.search(question)):
+    if kind in ("kinds", "goal", "rank", "description") or (kind is None and _CLASS_OF_THINGS.search(question)):
         return set()  # "Which resources ...?": common things ("gas, minerals"), where the story's names outvote them
     if kind in ("year", "country", "city", "state"):
         return mentions(kind, sentence, question)
@@ -282,7 +295,10 @@ _GENERIC_NOUNS = {"percentage", "percent", "proportion", "share", "number", "amo
                   "position", "post", "job", "title", "word", "words", "term", "phrase", "name", "type", "kind", "sort",
                   "age", "platform", "service", "thing", "things", "place", "places", "item", "status", "rank", "part",
                   "way", "method", "step", "measure", "action", "decision", "reason", "issue", "problem", "event", "day",
-                  "date", "month", "time", "period", "size", "level", "rate", "price", "cost", "value", "score", "record"}
+                  "date", "month", "time", "period", "size", "level", "rate", "price", "cost", "value", "score", "record",
+                  # organisations, which articles name ("Norhaven Marine will buy ...") without the class word
+                  "company", "firm", "business", "brand", "team", "club", "group", "organisation", "organization",
+                  "institution", "body", "entity"}
 
 
 def thing_asked(question: str) -> str | None:
@@ -324,6 +340,22 @@ def states(asks: Asks, sentence: str, similar) -> bool:
                 root in _GOVERNS and _HEAD_OF_GOVERNMENT.search(sentence)):
             return False
     return True
+
+
+def _describes(name: str, sentence: str) -> bool:
+    """Does the sentence say what `name` is: a title or common noun right before it ("junior interior
+    minister Talal Chaudhry", "Defence Minister Khawaja Asif"), or an apposition after it ("In Quetta, the
+    provincial capital,")? Either the whole name or its last word ("Chaudhry noted ...")."""
+    for form in dict.fromkeys((name, name.split()[-1])):
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", sentence):
+            before = re.findall(r"([\w’'-]+)\s+$", sentence[: m.start()])
+            word = before[0] if before else ""
+            if word and (_TITLE.fullmatch(word) or (word.islower() and word not in STOPWORDS and not word.endswith("ed")
+                                                     and not _REPORTING.fullmatch(word))):
+                return True
+            if re.match(r",\s+(?:the|a|an|who|which)\s", sentence[m.end():]) or re.match(r"\s+(?:is|was) (?:the|a|an)\s", sentence[m.end():]):
+                return True
+    return False
 
 
 def _is_person(m: re.Match, sentence: str, asked: set[str]) -> bool:

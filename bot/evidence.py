@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer_type import STRICT, analyse, answer_keys, asked_noun, has_kind, new_name, states
+from bot.answer_type import SOFT, STRICT, analyse, answer_keys, asked_noun, has_kind, new_name, states
 from bot.scorer import FEATURES, confidence, confidence_features, probabilities
 from index.literals import extract, match_fraction
 from index.retrieve import Hit
@@ -106,6 +106,9 @@ def focus_tokens(question: str, literals=None) -> set[str]:
     return set(root_tokens(question)) - named
 
 
+SOFT_PREFERENCE = 0.18  # the hand-set weight of "typed", for the kinds in answer_type.SOFT
+
+
 def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: int = 8) -> list[Evidence]:
     """Candidate sentences from the top hits (deduplicated), best first."""
     seen: set[tuple[str, int]] = set()
@@ -167,15 +170,16 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         c.typed = has_kind(asks.kind, c.text, question) and (not asks.premise or states(asks, c.text, similar))
         # "How many civilians": "31 civilians" answers it; "dozens of civilians" less so.
         bound = bool(counted and _counts_noun(c.text, counted))
-        x[n] = (c.cosine, c.focus, overlap, c.typed, bound, match_fraction(literals, c.text) if literals else 1.0,
+        x[n] = (c.cosine, c.focus, overlap, c.typed or asks.kind in SOFT, bound, match_fraction(literals, c.text) if literals else 1.0,
                 c.doc_literals, tokens <= q_tokens, len(tokens - q_tokens) / max(1, len(tokens)), 1 / (1 + c.hit_rank),
                 1 / (1 + c.position), hits[c.hit_rank].title_sim,  # headline similarity, from retrieval
                 min(3, len(set(docs[agree[n]]) - {c.doc_id})) / 3, 0.0, new_name(c.text, question),
                 bool(noun_roots and noun_roots <= tokens))
         c.features = x[n]
     x[:, FEATURES.index("vote")] = _votes(cands, probabilities(x), asks.kind, question)
+    soft = SOFT_PREFERENCE if asks.kind in SOFT else 0.0
     for c, p in zip(cands, probabilities(x)):
-        c.score = float(p)
+        c.score = float(p) + soft * c.typed
     if asks.kind in STRICT:  # "Which country ...?" is not answered by a sentence that names none
         cands.sort(key=lambda c: (c.typed, c.score), reverse=True)
     else:

@@ -200,7 +200,9 @@ class Newsbot:
         strongest = max(c.cosine for c in shown)
         # A role lookup answered by a sentence naming the role with its holder ("Chief Minister Sarfraz
         # Bugti told ...") is evidence however little the rest of that sentence reads like the question.
-        if strongest < self.settings.retrieval.min_dense_score and not ((asks.role or asks.holds) and any(c.typed for c in shown)):
+        # The same for a name described beside it ("junior interior minister Talal Chaudhry said ...").
+        if strongest < self.settings.retrieval.min_dense_score and not (
+                (asks.role or asks.holds or asks.kind == "description") and any(c.typed for c in shown)):
             return f"best evidence is too weak (similarity {strongest:.2f} < {self.settings.retrieval.min_dense_score})"
         if confidence and (p := ev.answered(cands)) < self.settings.answer.min_confidence:
             return f"the best evidence may not answer it (confidence {p:.2f} < {self.settings.answer.min_confidence})"

@@ -21,7 +21,9 @@ from bot.answer_type import Asks, analyse, answer_keys, asked_noun, has_kind, ne
     ("Which American diplomat expressed solidarity with Pakistan?", Asks("person")),
     ("Which of its diplomats expressed solidarity?", Asks("person")),
     ("Which ministry is Randhir Jaiswal the spokesperson for?", Asks("organisation")),
-    ("Who is Randhir Jaiswal?", Asks("name")),  # a name, not a role
+    ("Who is Randhir Jaiswal?", Asks("description")),  # what the name is, not a role's holder
+    ("What is Quetta's status within Balochistan?", Asks("description")),
+    ("What role does Sarfraz Bugti hold?", Asks("description")),
     ("Who denied involvement?", Asks("name")),  # an event, in the past: any name that did it
     ("Who leads the Baloch Liberation Army?", Asks("person", holds="leads")),  # a standing role
     ("Who founded the Baloch Liberation Army?", Asks("person", holds="founded")),  # a role, though past
@@ -77,6 +79,10 @@ def test_questions_are_analysed(question, asks):
     ("reason", "“We had intelligence reports, and as a result, we started early,” Bugti said.", "Why did they start early?", True),
     ("reason", "Security forces pressed clearance operations in remote areas.", "Why did they start early?", False),
     ("goal", "The BLA has been fighting for greater autonomy.", "What does the BLA want?", True),
+    ("description", "Pakistan’s junior interior minister Talal Chaudhry said so.", "Who is Talal Chaudhry?", True),
+    ("description", "Chaudhry noted that militants used civilians as shields.", "Who is Talal Chaudhry?", False),
+    ("description", "In Quetta, the provincial capital, vehicles burned.", "What is Quetta's status?", True),
+    ("description", "Quetta: Pakistan’s security establishment reported losses.", "What is Quetta's status?", False),
     ("rank", "Balochistan is Pakistan's largest and poorest province.", "Where does Balochistan rank?", True),
 ])
 def test_sentences_have_the_kind_asked_for(kind, sentence, question, expected):
@@ -197,6 +203,7 @@ def test_questions_whose_premise_no_article_states_are_refused(newsbot, question
     ("How long did the military operation take?", "40"),  # a span ("40-hour"), not "Saturday"
     ("What kinds of places did the gunmen enter on Saturday?", "hospitals"),  # a list of things, not of towns
     ("What does the BLA want for the province?", "autonomy"),
+    ("Who is Talal Chaudhry?", "interior minister"),  # described beside the name, however unlike the question
 ])
 def test_typed_questions_are_answered_with_the_asked_for_thing(newsbot, question, expected):
     answer = newsbot.ask(question)
