@@ -117,8 +117,9 @@ _SPEECH_QUESTION = re.compile(
 _ROLE_QUESTION = re.compile(
     r"^\s*(?i:who (?:is|was|are|were)) (?:(?i:the) [a-z]+[’']s |(?i:the|an?) |[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*[’']s )(?P<role>[a-z][a-z -]*?"
     r"(?:\s+of\s+(?!(?:the|a|an|this|that|its|their|his|her)\b)[a-z][a-z -]*?)?)(?:\s+(?:of|for|in|at)\b.*)?\s*\??\s*$")
-# "What is the name of the army chief who ...?" is a role lookup too.
-_NAMED_ROLE = re.compile(r"^\s*(?:what(?:’s|'s| is| was) the name of|name) (?:the|an?) (?P<role>[a-z][a-z -]*?) (?:who|that|which)\b", re.I)
+# "What is the name of the army chief who ...?" is a role lookup too, when the role is a compound ("the
+# official who" may be named otherwise: "spokesperson").
+_NAMED_ROLE = re.compile(r"^\s*(?i:what(?:’s|'s| is| was) the name of|name) (?i:the|an?) (?P<role>[a-z]+(?: [a-z]+){1,2}) (?i:who|that|which)\b")
 _ACTOR_QUESTION = re.compile(r"^\s*who\s+(?:(?:has|have|had|did|does|do|will|would)\s+)?(?P<verb>[a-z]+)\b", re.I)
 _EXPLAINED = re.compile(r"\bwhy\b|^\s*how\b(?!\s+(?:many|much|long|old|far|often))", re.I)
 _CLASS_OF_THINGS = re.compile(r"^\s*(?:which|what)\s+(?:(?:kinds?|types?|sorts?)\s+of\b|(?!(?:is|was|does|has)\b)[a-z]+[^s\W]s\b)", re.I)
@@ -170,7 +171,7 @@ def analyse(question: str) -> Asks:
     if m := _SPEECH_QUESTION.search(question):
         names = _PROPER.findall(m.group("agent"))
         agent = re.sub(r"[’']s\b", "", names[0]) if names else None  # "Pakistan’s Foreign Office" -> its words
-    if (m := _NAMED_ROLE.match(question)) and len(m.group("role").split()) <= 3:
+    if _NAMED_ROLE.match(question):
         kind = "person"
     if ((m := _ROLE_QUESTION.match(question)) or (m := _NAMED_ROLE.match(question))) and kind == "person":
         words = m.group("role").split()

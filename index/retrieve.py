@@ -78,7 +78,8 @@ class HybridRetriever(BaseRetriever):
         return " ".join(str(meta.get(k) or "") for k in ("title", "published_at", "dateline")) + "\n" + self.corpus.texts.get(doc_id, "")
 
     def mentions(self, doc_id: str, word: str) -> bool:
-        """Does the article (headline, date, dateline or text) use the word, in any inflection?"""
+        """Does the article (headline, date, dateline or text) use the word, in any inflection or as an open
+        compound ("pop star" for "popstar")?"""
         roots = set(root_tokens(word))
         if doc_id not in self._roots:
             if len(self._roots) > 4096:
@@ -87,9 +88,8 @@ class HybridRetriever(BaseRetriever):
         if roots and roots <= self._roots[doc_id]:
             return True
         # a closed compound written open or hyphenated in the article ("popstar" / "pop star")
-        w = word.lower()
-        return any(re.search(rf"\b{re.escape(w[:i])}[\s-]{re.escape(w[i:])}", self.doc_haystack(doc_id), re.I)
-                   for i in range(3, len(w) - 2))
+        w, text = word.lower(), self.doc_haystack(doc_id)
+        return any(re.search(rf"\b{re.escape(w[:i])}[\s-]{re.escape(w[i:])}", text, re.I) for i in range(3, len(w) - 2))
 
     def dense(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
         """(chunk_id, cosine) from the store's vector segments (deleted chunks already filtered out)."""

@@ -45,6 +45,7 @@ from bot.answer_type import Asks, analyse, answer_keys, asked_noun, has_kind, ne
     ("Where does Balochistan rank among Pakistan's provinces?", Asks("rank")),
     ("Who is the province's chief minister?", Asks("person", role="chief minister")),
     ("What is the name of the army chief who ordered the operation?", Asks("person", role="army chief")),
+    ("What is the name of the Indian official who rejected the claims?", Asks("name")),  # "official": any title
 ])
 def test_questions_are_analysed(question, asks):
     assert analyse(question) == asks
