@@ -220,3 +220,20 @@ def test_quotes_are_whole_sentences_even_where_a_chunk_starts_mid_sentence(newsb
         start = newsbot.corpus.texts[c.doc_id].find(c.quote)
         assert start in {s.start for s in sents} and start + len(c.quote) in {s.end for s in sents}
         assert c.quote.count("“") == c.quote.count("”")
+
+
+def test_a_soft_kind_adds_a_preference_and_leaves_the_fitted_features_as_they_were(newsbot):
+    from bot.scorer import FEATURES, probabilities
+
+    corpus, retriever = newsbot._state
+    question = "What does the BLA want for the province?"
+    assert analyse(question).kind in ev.SOFT
+    with corpus.reading():
+        cands = ev.gather(corpus, retriever.search(question), question, newsbot.embedder)
+    typed = FEATURES.index("typed")
+    assert all(c.features[typed] == 1.0 for c in cands)  # as when the kind did not exist (the fit's view)
+    assert {c.typed for c in cands} == {True, False}  # ... while the sentences differ
+    for c in cands:
+        fitted = float(probabilities(c.features[None, :])[0])
+        assert c.score == pytest.approx(fitted + (ev.SOFT_PREFERENCE if c.typed else 0.0), abs=1e-5)
+    assert cands[0].typed and "autonomy" in cands[0].text
