@@ -31,7 +31,7 @@ from llama_index.core.schema import TextNode
 
 from index import keyword as kw
 from index import segments as seg
-from index.store import FORMAT, DocRecord, IndexError_, Store, StoreStats, Writer, file_lock
+from index.store import FORMAT, DocRecord, IndexError_, Store, StoreStats, Writer, checked_vectors, file_lock
 from index.views import SqlCorpus, Tables, node, record
 
 log = logging.getLogger(__name__)
@@ -300,9 +300,7 @@ class EmbeddedWriter(Writer):
         if vector is None:
             self.con.execute("DELETE FROM titles WHERE doc_id = ?", (doc_id,))
         else:
-            v = np.asarray(vector, dtype="float32")
-            if v.shape != (self.dim,):
-                raise IndexError_(f"{self.store.root}: got a {v.shape[-1]}-d headline vector for a {self.dim}-d index")
+            v = checked_vectors(vector, self.dim, 1, self.store.location, "headline vector")
             self.con.execute("INSERT OR REPLACE INTO titles (doc_id, title, vector) VALUES (?, ?, ?)", (doc_id, title, v.tobytes()))
         self.changed = True
 
@@ -320,9 +318,7 @@ class EmbeddedWriter(Writer):
     def add_chunks(self, doc_id: str, nodes: list[TextNode], keyword_texts: list[str]) -> None:
         if not nodes:
             return
-        vectors = np.asarray([n.get_embedding() for n in nodes], dtype="float32")
-        if vectors.shape[1] != self.dim:
-            raise IndexError_(f"{self.store.root}: got {vectors.shape[1]}-d vectors for a {self.dim}-d index")
+        vectors = checked_vectors([n.get_embedding() for n in nodes], self.dim, 2, self.store.location, "vectors")
         for seq, (chunk, ktext) in enumerate(zip(nodes, keyword_texts)):
             cur = self.con.execute(
                 "INSERT INTO chunks (chunk_id, doc_id, seq, start, end, text, segment, pos) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -34,7 +34,7 @@ import numpy as np
 from llama_index.core.schema import TextNode
 
 from index import keyword as kw
-from index.store import FORMAT, DocRecord, IndexError_, Store, StoreStats, Writer, _redact
+from index.store import FORMAT, DocRecord, IndexError_, Store, StoreStats, Writer, _redact, checked_vectors
 from index.views import SqlCorpus, Tables, node, record
 
 TABLES = Tables(articles="newsbot_articles", chunks="newsbot_chunks", param="%s", order="seq")
@@ -383,9 +383,7 @@ class PgWriter(Writer):
         if vector is None:
             self.cur.execute("DELETE FROM newsbot_titles WHERE doc_id = %s", (doc_id,))
         else:
-            v = np.asarray(vector, dtype="float32")
-            if v.shape != (self.dim,):
-                raise IndexError_(f"{self.store.location}: got a {v.shape[-1]}-d headline vector for a {self.dim}-d index")
+            v = checked_vectors(vector, self.dim, 1, self.store.location, "headline vector")
             self.cur.execute("INSERT INTO newsbot_titles (doc_id, title, embedding) VALUES (%s, %s, %s::vector) ON CONFLICT (doc_id)"
                              " DO UPDATE SET title = excluded.title, embedding = excluded.embedding", (doc_id, title, v))
         self.changed = True
@@ -406,9 +404,7 @@ class PgWriter(Writer):
             return
         import psycopg2.extras
 
-        vectors = np.asarray([n.get_embedding() for n in nodes], dtype="float32")
-        if vectors.shape[1] != self.dim:
-            raise IndexError_(f"{self.store.location}: got {vectors.shape[1]}-d vectors for a {self.dim}-d index")
+        vectors = checked_vectors([n.get_embedding() for n in nodes], self.dim, 2, self.store.location, "vectors")
         rows = [(node.id_, doc_id, seq, node.start_char_idx or 0, node.end_char_idx or 0, node.get_content(), vec, ktext)
                 for seq, (node, vec, ktext) in enumerate(zip(nodes, vectors, keyword_texts))]
         # Rows, their lexemes' document frequencies and the totals change in one statement (per page).

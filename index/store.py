@@ -219,6 +219,15 @@ class Store(abc.ABC):
     def close(self) -> None: ...
 
 
+def checked_vectors(vectors, dim: int, ndim: int, location: str, what: str) -> np.ndarray:
+    """`vectors` as float32 with `ndim` dimensions, or a one-line IndexError_ when their width is not the
+    index's `dim` (another embedding model than the one it was built with); both engines' writers call it."""
+    v = np.asarray(vectors, dtype="float32")
+    if v.ndim != ndim or v.shape[-1] != dim:
+        raise IndexError_(f"{location}: got {v.shape[-1]}-d {what} for a {dim}-d index")
+    return v
+
+
 def duplicates_map(docs: Mapping[str, DocRecord]) -> dict[str, list[str]]:
     """doc_id -> the doc_ids recorded as identical copies of it (over a full iteration of `docs`)."""
     out: dict[str, list[str]] = {}

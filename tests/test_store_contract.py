@@ -14,6 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import DIM, REPO, make_settings
@@ -190,6 +191,21 @@ def test_other_embedding_settings_are_refused(backend, embedder):
     run(loc, embedder, art("ferry", FERRY))
     with pytest.raises(IndexError_, match="chunk_size 128 -> 64"):
         run(loc, embedder, art("moose", MOOSE), chunk_size=64)
+
+
+@pytest.mark.parametrize("put", [
+    lambda w: w.put_title("ferry", "Ferry", [0.1] * 3),  # another model's width
+    lambda w: w.put_title("ferry", "Ferry", [[0.1] * DIM]),  # a batch where one vector belongs
+])
+def test_a_headline_vector_of_the_wrong_shape_is_refused_and_nothing_is_lost(backend, embedder, put):
+    loc = backend()
+    run(loc, embedder, art("ferry", FERRY, title="Port Velmar approves ferry terminal"))
+    before = view(loc, embedder).title_vectors(["ferry"])["ferry"]
+    with pytest.raises(IndexError_, match=rf"-d headline vector for a {DIM}-d index"):
+        with open_store(loc).writer(DIM) as w:
+            put(w)
+    after = view(loc, embedder)
+    assert set(after.docs) == {"ferry"} and np.array_equal(after.title_vectors(["ferry"])["ferry"], before)
 
 
 def test_ask_cites_verbatim_and_refuses_off_corpus(backend, embedder):
