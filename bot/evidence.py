@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answer_type import SOFT, STRICT, analyse, answer_keys, asked_noun, has_kind, new_name, states
-from bot.scorer import FEATURES, confidence, confidence_features, probabilities
+from bot.scorer import FEATURES, confidence, confidence_features, probabilities, weight
 from index.literals import extract, match_fraction
 from index.retrieve import Hit
 from index.store import Corpus
@@ -106,9 +106,6 @@ def focus_tokens(question: str, literals=None) -> set[str]:
     return set(root_tokens(question)) - named
 
 
-SOFT_PREFERENCE = 0.18  # the hand-set weight of "typed", for the kinds in answer_type.SOFT
-
-
 def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: int = 8) -> list[Evidence]:
     """Candidate sentences from the top hits (deduplicated), best first."""
     seen: set[tuple[str, int]] = set()
@@ -177,7 +174,8 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
                 bool(noun_roots and noun_roots <= tokens))
         c.features = x[n]
     x[:, FEATURES.index("vote")] = _votes(cands, probabilities(x), asks.kind, question)
-    soft = SOFT_PREFERENCE if asks.kind in SOFT else 0.0
+    # Kinds added after the fit (answer_type.SOFT) weigh as much as "typed" does in the fitted scorer.
+    soft = weight("typed") if asks.kind in SOFT else 0.0
     for c, p in zip(cands, probabilities(x)):
         c.score = float(p) + soft * c.typed
     if asks.kind in STRICT:  # "Which country ...?" is not answered by a sentence that names none

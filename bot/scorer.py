@@ -75,6 +75,11 @@ def confidence(x: np.ndarray) -> float:
     return float(1.0 / (1.0 + np.exp(-(x @ w + b))))
 
 
+def weight(feature: str) -> float:
+    """The scorer's weight of one feature (for a preference in its units, answer_type.SOFT)."""
+    return float(_weights()[0][FEATURES.index(feature)])
+
+
 def probabilities(x: np.ndarray) -> np.ndarray:
     """P(the sentence states the answer) for each row of features (columns in FEATURES order); with
     `"link": "linear"` in the weights file, the plain weighted sum (hand-set weights)."""

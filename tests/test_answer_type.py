@@ -223,7 +223,7 @@ def test_quotes_are_whole_sentences_even_where_a_chunk_starts_mid_sentence(newsb
 
 
 def test_a_soft_kind_adds_a_preference_and_leaves_the_fitted_features_as_they_were(newsbot):
-    from bot.scorer import FEATURES, probabilities
+    from bot.scorer import FEATURES, probabilities, weight
 
     corpus, retriever = newsbot._state
     question = "What does the BLA want for the province?"
@@ -235,5 +235,6 @@ def test_a_soft_kind_adds_a_preference_and_leaves_the_fitted_features_as_they_we
     assert {c.typed for c in cands} == {True, False}  # ... while the sentences differ
     for c in cands:
         fitted = float(probabilities(c.features[None, :])[0])
-        assert c.score == pytest.approx(fitted + (ev.SOFT_PREFERENCE if c.typed else 0.0), abs=1e-5)
+        assert c.score == pytest.approx(fitted + (weight("typed") if c.typed else 0.0), abs=1e-5)
+    assert weight("typed") == pytest.approx(0.18)  # the hand-set weight (bot/scorer_weights.json)
     assert cands[0].typed and "autonomy" in cands[0].text
