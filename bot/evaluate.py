@@ -10,6 +10,7 @@ import json
 import re
 import sys
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +53,19 @@ class Row:
     correct_anywhere: bool = False  # looser: an alias anywhere in the reply (any cited sentence)
 
 
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+
+
+def normal(text: str) -> str:
+    """SQuAD's answer normalisation: lower case, no punctuation (curly quotes included), no articles, one
+    space. So the gold '"Another World"' matches the reply's “Another World,” and "the BLA" matches "BLA"."""
+    text = "".join(ch for ch in unicodedata.normalize("NFKC", text.lower()) if not unicodedata.category(ch).startswith("P"))
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
 def _contains(answer: str, alias: str) -> bool:
-    return alias.lower() in answer.lower()
+    alias = normal(alias)
+    return bool(alias) and alias in normal(answer)
 
 
 _FIRST_CITED = re.compile(r"^.*?\[\d{1,3}\](?:\s*\[\d{1,3}\])*", re.S)

@@ -43,6 +43,16 @@ def test_scoring_counts_accuracy_citations_refusals_and_follow_ups():
     assert metrics["followup_accuracy"] == 0.0 and metrics["latency_p50_ms"] == 20
 
 
+def test_an_alias_matches_whatever_its_quotes_case_and_articles():
+    """SQuAD's normalisation: a quiz alias in straight quotes matches the article's curly ones."""
+    questions = [{"id": str(n), "question": "Which show?", "answers": [alias], "gold_doc_ids": ["a"]}
+                 for n, alias in enumerate(['"Another World"', "the BLA", "Blink-182", "...", "Another World War"])]
+    reply = {"answer": "Her breakthrough came in “Another World,” said BLA's Blink-182 fans. [1]", "refused": False,
+             "citations": [], "retrieved": [{"doc_id": "a"}]}
+    _, rows = score(questions, [reply] * len(questions), TEXTS)
+    assert [r.correct for r in rows] == [True, True, True, False, False]  # an alias of punctuation alone matches nothing
+
+
 def test_eval_command_scores_the_gold_questions_on_the_real_index(capsys, tmp_path, sample_index):
     questions = tmp_path / "q.jsonl"
     questions.write_text("\n".join(json.dumps(q) for q in [
