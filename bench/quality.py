@@ -15,6 +15,8 @@ never copied into the repository):
   sample          the bundled corpus/ with bench/data/gold_sample.jsonl
   sample-new      the bundled corpus/ with bench/data/sample_new.jsonl (questions worded unlike the text)
   sample-new2     the same, bench/data/sample_new2.jsonl: 27 more, written later and scored before any change for them
+  sample-new3     the same, bench/data/sample_new3.jsonl: 30 more, written by a helper that saw neither the code
+                  nor the bot's replies, and scored before any change for them
 
 Accuracy is strict: an answer counts when an alias is in its lead (the first line, up to its first
 citation marks; `bot.evaluate.lead`); a refusal of an answerable question is wrong. "any" is the looser
@@ -48,7 +50,7 @@ HELDOUT_WEEKS = {
     "heldout2": ("20220624", "20220722", "20220819", "20220916", "20221014", "20221202"),
 }
 ALL_SETS = ("dev", "train", "heldout", "heldout2", "dev-absent", "heldout-absent", "heldout2-absent", "train-absent", "stress",
-            "sample", "sample-new", "sample-new2")
+            "sample", "sample-new", "sample-new2", "sample-new3")
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -128,6 +130,7 @@ def make_sets(names: list[str]) -> dict[str, tuple[list[Path], Path]]:
     sets["sample"] = ([ROOT / "corpus"], ROOT / "bench/data/gold_sample.jsonl")
     sets["sample-new"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new.jsonl")
     sets["sample-new2"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new2.jsonl")
+    sets["sample-new3"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new3.jsonl")
     return {n: sets[n] for n in names}
 
 
