@@ -17,13 +17,29 @@ from index.text import STOPWORDS, root_tokens
 
 _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
     ("year", re.compile(r"\b(what|which|in what) year\b", re.I), re.compile(r"\b(1[89]|20)\d\d\b")),
-    ("number", re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bdeath toll\b", re.I),
+    # "How much did it cost?" wants a sum of money: a figure with a currency ("$19 million", "Rs 5bn").
+    ("money", re.compile(r"\bhow much\b(?=.*\b(cost|costs|pay|paid|pays|spend|spent|spends|worth|sell for|sold for|raise|raised|"
+                         r"fined?|earn|earned|earns|bid|donated?|money|funding)\b)|\bhow much\b.*\bin (dollars|rupees|pounds|euros|yen|yuan)\b",
+                         re.I),
+     re.compile(r"[$£€¥₹]\s?\d|\b\d[\d,.]*\s*(million|billion|trillion|m|bn|crore|lakh)?\s*(dollars|rupees|pounds|euros|yen|yuan|"
+                r"roubles|rubles|francs|pesos|rand|naira|shillings|dirhams|riyals)\b|\b(Rs\.?|PKR|USD|US\$|INR|EUR|GBP)\s?\d")),
+    # "number of" and "death toll" ask for a figure when the question asks what it is, not when they only
+    # qualify the thing asked for ("Which hospital received the largest number of casualties?").
+    ("number", re.compile(r"\bhow (many|much)\b|\bwhat (?:is|was|were|are|has been|had been)? ?the (?:\w+ ){0,2}(?:number of|death toll|toll)\b|"
+                          r"\bwhat number\b", re.I),
      re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|scores)\b", re.I)),
     # "How long did it last?" wants a span ("40 hours", "two days"), which a bare weekday does not give.
     ("duration", re.compile(r"\bhow long\b(?!\s+ago)", re.I),
      re.compile(r"\b(\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|many|couple of|"
                 r"dozens? of)[\s-]+(second|minute|hour|day|night|week|month|year|decade)s?\b|"
                 r"\b(second|minute|hour|day|week|month|year|decade)s?[\s-]long\b|\bovernight\b", re.I)),
+    # "On what day of the week ...?" wants a weekday, not "a day before".
+    ("weekday", re.compile(r"\b(what|which) day of the week\b", re.I),
+     re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tonight)\b", re.I)),
+    # "What time of day ...?" wants a part of the day or a clock time, not "two days".
+    ("daytime", re.compile(r"\b(what|which) time of (the )?day\b|\bwhat time (did|does|do|was|is|will)\b", re.I),
+     re.compile(r"\b(morning|midday|noon|afternoon|evening|night|midnight|dawn|dusk|daybreak|overnight|nightfall|o[’']clock|"
+                r"\d{1,2}(:\d\d)?\s*(am|pm|a\.m\.|p\.m\.))(?!\w)|\b\d{1,2}:\d\d\b", re.I)),
     ("time", re.compile(r"\bwhen\b|\bwhat (date|day|time)\b|\bwhich (date|day)\b|\bhow long ago\b", re.I),
      re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
                 r"august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|day|days|"
@@ -55,23 +71,28 @@ _TYPES += [
      re.compile(r"\b(want(s|ed)?|seek(s|ing)?|sought|demand(s|ed|ing)?|fighting for|fought for|calls? for|calling for|"
                 r"in pursuit of|aim(s|ed|ing)? (to|at|for)|goals?|advocat\w+ for|push(es|ing)? for|struggl\w+ for)\b", re.I)),
     # "Where does X rank ...?" is answered by a superlative or a place in an order.
-    ("rank", re.compile(r"\b(how|where) (does|did|do) .+? rank\b|\brank(s|ed)? among\b|\branking\b", re.I),
+    ("rank", re.compile(r"\b(how|where) (does|did|do) .+? (rank|compare)\b|\brank(s|ed)? among\b|\branking\b", re.I),
      re.compile(r"\b((most|least)\s+[a-z]+|largest|biggest|smallest|poorest|richest|highest|lowest|deadliest|worst|best|"
                 r"longest|shortest|oldest|youngest|fastest|busiest|wealthiest|strongest|weakest|greatest|top|first|second|"
                 r"third|fourth|fifth|last|\d+(st|nd|rd|th))\b", re.I)),
+    # "In which part of Pakistan ...?" is answered by a direction or a kind of area.
+    # Only of a place: "which part of San Diego Padres pitcher Joe Musgrove" asks for a body part.
+    ("direction", re.compile(r"\b(?i:which|what) part of (?:the )?(?:(?i:country|state|province|city|region|world)\b|(?:[A-Z][\w’'-]+\s?){1,3}"
+                             r"(?=\s+(?i:is|are|was|were|has|have|had|did|does|do)\b|\s*[?,]))|\b(?i:where) in (?:the )?(?i:country|state|province|city|region|world)\b"),
+     re.compile(r"\b(north|south|east|west)(ern|east|west|eastern|western)?\b|\b(central|coastal|border|inland|interior)\b", re.I)),
 ]
 # "Who is Talal Chaudhry?", "What is Quetta's status?", "What role does Sarfraz Bugti hold?" ask for a
 # description of a name; `has_kind` looks for one beside it (`_describes`).
 _DESCRIPTION = re.compile(
     r"^\s*(?:(?i:who (?:is|was)) (?P<who>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)\s*\??\s*$"
     r"|(?i:what (?:is|was)) (?P<whose>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)[’']s (?i:status|role|position|job|title|post)\b"
-    r"|(?i:what (?:role|position|post|job|title|office) (?:does|did)) (?P<holder>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*) (?i:hold|have|play)\b)")
+    r"|(?i:what (?:[a-z]+ )?(?:role|position|post|job|title|office) (?:does|did)) (?P<holder>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*) (?i:hold|have|play)\b)")
 _TYPES.append(("description", _DESCRIPTION, None))
 # Kinds a detector sees reliably enough that a sentence without one is ranked below every sentence with one.
-STRICT = frozenset({"country", "city", "organisation", "person", "duration"})
+STRICT = frozenset({"country", "city", "organisation", "person", "duration", "money", "daytime", "weekday"})
 # Kinds added after the scorer and the confidence model were fitted: a sentence with one gains a fixed
 # preference on top of its score, and the features stay as fitted (every sentence counts as typed).
-SOFT = frozenset({"reason", "kinds", "goal", "rank", "description"})
+SOFT = frozenset({"reason", "kinds", "goal", "rank", "description", "direction"})
 
 _NAME_QUESTION = re.compile(
     r"^\s*(who|whom|whose)\b|\b(which|what) ([\w’']+ ){0,2}(district|districts|province|outlet|name)\b|\bwhere\b", re.I)
@@ -156,7 +177,8 @@ class Asks:
             return f"how many were {self.count_of}"
         if self.holds:
             return f"who {self.holds} it"
-        return {"organisation": "a named group", "person": "a person's name", "name": "a name"}.get(self.kind or "", f"a {self.kind}")
+        return {"organisation": "a named group", "person": "a person's name", "name": "a name", "money": "a sum of money",
+                "weekday": "a day of the week", "daytime": "a time of day"}.get(self.kind or "", f"a {self.kind}")
 
     @property
     def premise(self) -> bool:
@@ -310,6 +332,35 @@ def thing_asked(question: str) -> str | None:
     if not noun or analyse(question).kind is not None or noun.lower() in _GENERIC_NOUNS:
         return None
     return noun
+
+
+# "Which outlet reported ...?": the answer is the cited article's outlet ("Who reported ...?" asks for a person).
+_OUTLET = re.compile(r"\b(?:which|what) (?:news |media )?(?:outlets?|publications?|newspapers?|websites?|news agenc(?:y|ies)|"
+                     r"broadcasters?)\b", re.I)
+
+
+def asks_outlet(question: str) -> bool:
+    return bool(_OUTLET.search(question))
+
+
+# "According to the guard who witnessed it, ...", "..., according to a new poll?", "in the defence minister's
+# view": whose account the answer is.
+_SOURCE = re.compile(r"\baccording to (?:the |an? )?(?:new |recent |latest )?(?P<a>[^,?]+?)(?=\s+(?:who|which|that)\b|[,?]|$)"
+                     r"|\bin (?:the )?(?P<b>[^,?]+?)[’']s? (?:view|opinion|words|account|estimate)\b", re.I)
+
+
+def source(question: str) -> Literal | None:
+    """Who the question says gives the answer, as a literal a sentence must contain to be that source's
+    account: its name ("Bugti", "White House") or, for a common noun phrase, its head ("guard", "poll")."""
+    m = _SOURCE.search(question)
+    if not m:
+        return None
+    phrase = m.group("a") or m.group("b")
+    names = _PROPER.findall(phrase)
+    if names:
+        return Literal(re.sub(r"[’']s\b", "", names[0]), 1.0)
+    words = [w for w in re.findall(r"[a-z][\w-]*", phrase) if w not in STOPWORDS]
+    return Literal(words[-1], 1.0) if words else None
 
 
 def new_name(sentence: str, question: str) -> bool:

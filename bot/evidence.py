@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer_type import SOFT, STRICT, analyse, answer_keys, asked_noun, has_kind, new_name, states
+from bot.answer_type import SOFT, STRICT, analyse, answer_keys, asked_noun, has_kind, new_name, source, states
 from bot.scorer import FEATURES, confidence, confidence_features, probabilities, weight
 from index.literals import extract, match_fraction
 from index.retrieve import Hit
@@ -176,8 +176,10 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     x[:, FEATURES.index("vote")] = _votes(cands, probabilities(x), asks.kind, question)
     # Kinds added after the fit (answer_type.SOFT) weigh as much as "typed" does in the fitted scorer.
     soft = weight("typed") if asks.kind in SOFT else 0.0
+    # So does a sentence giving the account the question names ("According to the guard, ...").
+    said_by = source(question)
     for c, p in zip(cands, probabilities(x)):
-        c.score = float(p) + soft * c.typed
+        c.score = float(p) + soft * c.typed + (weight("typed") if said_by and said_by.found_in(c.text) else 0.0)
     if asks.kind in STRICT:  # "Which country ...?" is not answered by a sentence that names none
         cands.sort(key=lambda c: (c.typed, c.score), reverse=True)
     else:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot import evidence as ev
 from bot.answer import Answer, Citation, Retrieved
-from bot.answer_type import analyse, answer_words, has_kind, mentions, thing_asked
+from bot.answer_type import analyse, answer_words, asks_outlet, has_kind, mentions, thing_asked
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.followup import rewrite_with_llm, standalone
@@ -144,6 +144,8 @@ class Newsbot:
                 generate_ms = (time.perf_counter() - t) * 1000
             if not done:
                 self._extract(corpus, answer, chosen[: self.settings.answer.max_evidence])
+            if asks_outlet(query) and answer.citations:  # "Which outlet reported ...?": the cited article's
+                answer.answer = f"{answer.citations[0].label}: {answer.answer}"
             if analyse(query).kind in ("number", "time", "duration"):
                 self._conflicts(corpus, answer, cands, chosen[0])
             self._corroborate(corpus, answer, cands, chosen[0], hits)

@@ -15,6 +15,9 @@ _ORDINAL_QUARTER = re.compile(r"\b(first|second|third|fourth) quarter\b", re.I)
 _ORDINALS = ("first", "second", "third", "fourth")
 _NAME = re.compile(r"\b([A-Z][\w’'\-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-]*)*)")
 # Capitalised words that are not names: question words, sentence starters, days, months.
+# "Trump-backed", "Islamabad-datelined", "Texas-based": the name is the part before the hyphen, which an
+# article may write otherwise ("backed by former President Donald Trump").
+_ATTRIBUTIVE = re.compile(r"(?<=[\w.])-(?:[a-z]+(?:ed|en)|born|run|made|wide|style|era)$")
 _DEMONYM = re.compile(r"[A-Z][a-z]+(an|ian|ese|ish|i)")
 _NOT_NAMES = {
     "who", "what", "when", "where", "why", "how", "which", "whose", "whom", "did", "does", "do", "is", "are",
@@ -101,7 +104,7 @@ def extract(question: str) -> list[Literal]:
                 phrase = " ".join(before[-n:] + [m.group(0)])
                 found.setdefault(phrase.lower(), Literal(phrase, 1.0, required=False, phrase=True))
     for m in _NAME.finditer(question):
-        words = [w for w in m.group(1).split() if w.lower() not in _NOT_NAMES]
+        words = [_ATTRIBUTIVE.sub("", w) for w in m.group(1).split() if w.lower() not in _NOT_NAMES]
         # Drop leading non-name words ("Did Reuters" -> "Reuters"); keep multiword names whole.
         while words and words[0].lower() in _NOT_NAMES:
             words.pop(0)

@@ -3,7 +3,7 @@
 import pytest
 
 from bot import evidence as ev
-from bot.answer_type import Asks, analyse, answer_keys, asked_noun, has_kind, new_name, states
+from bot.answer_type import Asks, analyse, answer_keys, asked_noun, has_kind, new_name, source, states
 
 
 @pytest.mark.parametrize("question, asks", [
@@ -46,6 +46,18 @@ from bot.answer_type import Asks, analyse, answer_keys, asked_noun, has_kind, ne
     ("Who is the province's chief minister?", Asks("person", role="chief minister")),
     ("What is the name of the army chief who ordered the operation?", Asks("person", role="army chief")),
     ("What is the name of the Indian official who rejected the claims?", Asks("name")),  # "official": any title
+    ("How much did the bidder pay for the lunch?", Asks("money")),  # a sum, with its currency
+    ("How much did the damage cost, in rupees?", Asks("money")),
+    ("What was the final death toll?", Asks("number")),
+    # "death toll" and "number of" in a clause that only qualifies what is asked: no count is asked for
+    ("Who is the spokesman of the media wing that announced the death toll?", Asks("person", role="spokesman")),
+    ("Which Quetta hospital received the largest number of casualties?", Asks(None)),
+    ("What government post does Talal Chaudhry hold?", Asks("description")),
+    ("On what day of the week did the attacks begin?", Asks("weekday")),
+    ("Around what time of day did the gunmen strike?", Asks("daytime")),
+    ("In which part of Pakistan is the province located?", Asks("direction")),
+    ("Umpires checked which part of San Diego Padres pitcher Joe Musgrove?", Asks(None)),  # a body part
+    ("How does Balochistan compare economically with the other provinces?", Asks("rank")),
 ])
 def test_questions_are_analysed(question, asks):
     assert analyse(question) == asks
@@ -71,6 +83,14 @@ def test_questions_are_analysed(question, asks):
     ("number", "Several civilians were injured.", "How many civilians were injured?", False),
     ("state", "In Georgia, candidates must win a majority to avoid a runoff.", "Which state will hold a runoff?", True),
     ("state", "Many consider a runoff the most likely scenario in the Senate race.", "Which state will hold a runoff?", False),
+    ("money", "An anonymous bidder paid $19 million for the lunch.", "How much did the bidder pay?", True),
+    ("money", "The damage cost Rs 5 billion, officials said.", "How much did the damage cost?", True),
+    ("money", "Officials said 17 personnel and 31 civilians died and infrastructure was damaged.",
+     "How much did the damage cost?", False),  # figures, but no sum of money
+    ("weekday", "“We started pre-operations a day before,” Bugti said.", "On what day of the week did he speak?", False),
+    ("weekday", "The chief minister said on Sunday that 145 militants were killed.", "On what day of the week did he speak?", True),
+    ("daytime", "The offensive, spanning roughly two days, ended.", "At what time of day did they strike?", False),
+    ("daytime", "The gunmen arrived around midday, a guard said.", "At what time of day did they strike?", True),
     ("duration", "Forces killed 145 militants in a nearly 40-hour-long operation.", "How long did it last?", True),
     ("duration", "The offensive, spanning roughly two days, ended.", "How long did it last?", True),
     ("duration", "The attacks began on Saturday.", "How long did it last?", False),  # a day, not a span
@@ -179,6 +199,8 @@ def test_counted_events_match_by_root_or_close_meaning_not_by_topic(embedder):
     # A specific kind of thing that no retrieved article mentions: whatever they say, it is not that.
     ("Which airline suspended flights to Quetta?", "no retrieved article mentions an airline"),
     ("Which cricket match was cancelled because of the attacks?", "no retrieved article mentions a match"),
+    # Figures, but no sum of money: "31 civilians", "substantial damage to infrastructure".
+    ("How much did the repairs to damaged infrastructure cost?", "no retrieved passage gives a sum of money"),
 ])
 def test_questions_whose_premise_no_article_states_are_refused(newsbot, question, why):
     answer = newsbot.ask(question)
@@ -209,6 +231,29 @@ def test_questions_whose_premise_no_article_states_are_refused(newsbot, question
 def test_typed_questions_are_answered_with_the_asked_for_thing(newsbot, question, expected):
     answer = newsbot.ask(question)
     assert not answer.refused and expected in answer.answer.split("\n")[0]
+
+
+@pytest.mark.parametrize("question, said_by", [
+    ("According to the guard who witnessed it, when did the gunmen strike?", "guard"),
+    ("Whom are the insurgents targeting, in the defence minister's view?", "minister"),
+    ("When did the pre-operations start, according to Bugti?", "Bugti"),
+    ("Which chain has the slowest drive-thru, according to a new study?", "study"),
+    ("Which chain has the slowest drive-thru?", None),
+])
+def test_the_source_a_question_names(question, said_by):
+    found = source(question)
+    assert (found.text if found else None) == said_by
+
+
+def test_the_account_the_question_names_is_preferred(newsbot):
+    answer = newsbot.ask("Whom are the insurgents increasingly going after, in the defence minister's view?")
+    assert "Defence Minister" in answer.answer.split("\n")[0]
+
+
+def test_which_outlet_is_answered_with_the_cited_article_s_outlet(newsbot):
+    answer = newsbot.ask("Which news outlet reported that pre-operations began a day before the attacks?")
+    outlet = answer.citations[0].source
+    assert not answer.refused and outlet and answer.answer.startswith(f"{outlet}: ")
 
 
 def test_quotes_are_whole_sentences_even_where_a_chunk_starts_mid_sentence(newsbot):

@@ -256,6 +256,10 @@ def test_a_quarter_matches_in_either_spelling(question, text, found):
     ("What happened on Nov 1?", "The memoir came out on November 1.", True),
     # Two-word names still need both words.
     ("Matt Hancock joined which show?", "Health secretary Hancock resigned.", False),
+    # "Trump-backed": the name is Trump, whom an article may name otherwise ("backed by ... Trump").
+    ("Voters elected which Trump-backed Republican?", "Hageman, a Republican backed by Donald Trump, won.", True),
+    ("Which outlet carried the Islamabad-datelined report?", "Islamabad, Feb 2: forces killed 145 militants.", True),
+    ("Voters elected which Trump-backed Republican?", "Hageman, a Republican, won.", False),
 ])
 def test_names_match_through_openers_plurals_and_abbreviations(question, text, found):
     from index.literals import extract
