@@ -194,7 +194,7 @@ class Newsbot:
         asks = analyse(query)
         if asks.premise and not any(c.typed for c in cands):
             return f"no retrieved passage says {asks.describe()}"
-        if asks.kind in ("year", "number", *ev.STRICT) and not any(c.typed for c in cands[:5]):
+        if asks.kind in ("year", "number", "time", *ev.STRICT) and not any(c.typed for c in cands[:5]):
             return f"no retrieved passage gives {asks.describe()}"
         # The answer is built from the best sentence and those scored close to it (`pick`): the
         # strongest of them must be close enough to the question.

@@ -201,6 +201,8 @@ def test_counted_events_match_by_root_or_close_meaning_not_by_topic(embedder):
     ("Which cricket match was cancelled because of the attacks?", "no retrieved article mentions a match"),
     # Figures, but no sum of money: "31 civilians", "substantial damage to infrastructure".
     ("How much did the repairs to damaged infrastructure cost?", "no retrieved passage gives a sum of money"),
+    # "When ...?" over sentences with no date, day or time: "The BLA is designated as a terrorist group by the US."
+    ("When did the United States first list the BLA as a terrorist organisation?", "no retrieved passage gives a time"),
 ])
 def test_questions_whose_premise_no_article_states_are_refused(newsbot, question, why):
     answer = newsbot.ask(question)
