@@ -40,7 +40,7 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
     ("daytime", re.compile(r"\b(what|which) time of (the )?day\b|\bwhat time (did|does|do|was|is|will)\b", re.I),
      re.compile(r"\b(morning|midday|noon|afternoon|evening|night|midnight|dawn|dusk|daybreak|overnight|nightfall|o[’']clock|"
                 r"\d{1,2}(:\d\d)?\s*(am|pm|a\.m\.|p\.m\.))(?!\w)|\b\d{1,2}:\d\d\b", re.I)),
-    ("time", re.compile(r"\bwhen\b|\bwhat (date|day|time)\b|\bwhich (date|day)\b|\bhow long ago\b", re.I),
+    ("time", re.compile(r"(?:^\s*|[.?!;:,]\s+|\b(?:and|or|but|since|until|from) )when\b|\bwhen\s*\?|\bwhat (date|day|time)\b|\bwhich (date|day)\b|\bhow long ago\b", re.I),
      re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
                 r"august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|day|days|"
                 r"hours?|weeks?|months?|years?|yesterday|today|morning|evening|night|midday)\b|\b\d{1,2}:\d\d\b|\b(19|20)\d\d\b", re.I)),
@@ -53,6 +53,12 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
                           r"leader|analyst|witness|commander|envoy|player|coach|actor|actress|singer|star|superstar|legend|politician|candidate|senator|lawmaker|"
                           r"governor|judge|author|rapper|musician|artist|athlete|executive|founder|billionaire|celebrity|journalist|footballer|"
                           r"quarterback|MP|son|daughter|child|children|wife|husband)s?\b)|^\s*(?i:who (is|was) (the |an? ))[a-z]|^\s*(?i:who (is|was) )[A-Z][\w.-]*(\s+[A-Z][\w.-]*)*[’']s [a-z]"), None),
+    # "In which part of Pakistan ...?" is answered by a direction or a kind of area (strict: "which borders
+    # Iran" does not say where in Pakistan).
+    # Only of a place: "which part of San Diego Padres pitcher Joe Musgrove" asks for a body part.
+    ("direction", re.compile(r"\b(?i:which|what) part of (?:the )?(?:(?i:country|state|province|city|region|world)\b|(?:[A-Z][\w’'-]+\s?){1,3}"
+                             r"(?=\s+(?i:is|are|was|were|has|have|had|did|does|do)\b|\s*[?,]))|\b(?i:where) in (?:the )?(?i:country|state|province|city|region|world)\b"),
+     re.compile(r"\b(north|south|east|west)(ern|east|west|eastern|western)?\b|\b(central|coastal|inland)\b", re.I)),
 ]
 # Softer kinds: a sentence with one is preferred, as "typed", but one without may still answer.
 _TYPES += [
@@ -75,11 +81,6 @@ _TYPES += [
      re.compile(r"\b((most|least)\s+[a-z]+|largest|biggest|smallest|poorest|richest|highest|lowest|deadliest|worst|best|"
                 r"longest|shortest|oldest|youngest|fastest|busiest|wealthiest|strongest|weakest|greatest|top|first|second|"
                 r"third|fourth|fifth|last|\d+(st|nd|rd|th))\b", re.I)),
-    # "In which part of Pakistan ...?" is answered by a direction or a kind of area.
-    # Only of a place: "which part of San Diego Padres pitcher Joe Musgrove" asks for a body part.
-    ("direction", re.compile(r"\b(?i:which|what) part of (?:the )?(?:(?i:country|state|province|city|region|world)\b|(?:[A-Z][\w’'-]+\s?){1,3}"
-                             r"(?=\s+(?i:is|are|was|were|has|have|had|did|does|do)\b|\s*[?,]))|\b(?i:where) in (?:the )?(?i:country|state|province|city|region|world)\b"),
-     re.compile(r"\b(north|south|east|west)(ern|east|west|eastern|western)?\b|\b(central|coastal|border|inland|interior)\b", re.I)),
 ]
 # "Who is Talal Chaudhry?", "What is Quetta's status?", "What role does Sarfraz Bugti hold?" ask for a
 # description of a name; `has_kind` looks for one beside it (`_describes`).
@@ -89,10 +90,10 @@ _DESCRIPTION = re.compile(
     r"|(?i:what (?:[a-z]+ )?(?:role|position|post|job|title|office) (?:does|did)) (?P<holder>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*) (?i:hold|have|play)\b)")
 _TYPES.append(("description", _DESCRIPTION, None))
 # Kinds a detector sees reliably enough that a sentence without one is ranked below every sentence with one.
-STRICT = frozenset({"country", "city", "organisation", "person", "duration", "money", "daytime", "weekday"})
+STRICT = frozenset({"country", "city", "organisation", "person", "duration", "money", "daytime", "weekday", "direction"})
 # Kinds added after the scorer and the confidence model were fitted: a sentence with one gains a fixed
 # preference on top of its score, and the features stay as fitted (every sentence counts as typed).
-SOFT = frozenset({"reason", "kinds", "goal", "rank", "description", "direction"})
+SOFT = frozenset({"reason", "kinds", "goal", "rank", "description"})
 
 _NAME_QUESTION = re.compile(
     r"^\s*(who|whom|whose)\b|\b(which|what) ([\w’']+ ){0,2}(district|districts|province|outlet|name)\b|\bwhere\b", re.I)

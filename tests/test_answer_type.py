@@ -58,6 +58,9 @@ from bot.answer_type import Asks, analyse, answer_keys, asked_noun, has_kind, ne
     ("In which part of Pakistan is the province located?", Asks("direction")),
     ("Umpires checked which part of San Diego Padres pitcher Joe Musgrove?", Asks(None)),  # a body part
     ("How does Balochistan compare economically with the other provinces?", Asks("rank")),
+    # "when" as a conjunction is no time question; a question ending "... when?" is one
+    ("What did Bugti not offer when he described the toll as a record?", Asks(None)),
+    ("Lula reclaimed the presidency after previously holding the role when?", Asks("time")),
 ])
 def test_questions_are_analysed(question, asks):
     assert analyse(question) == asks
