@@ -403,10 +403,13 @@ def _describes(name: str, sentence: str) -> bool:
         for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", sentence):
             before = re.findall(r"([\w’'-]+)\s+$", sentence[: m.start()])
             word = before[0] if before else ""
-            if word and (_TITLE.fullmatch(word) or (word.islower() and word not in STOPWORDS and not word.endswith("ed")
+            if word and (_TITLE.fullmatch(word) or (word.islower() and word not in STOPWORDS and not word.endswith(("ed", "ing"))
                                                      and not _REPORTING.fullmatch(word))):
                 return True
-            if re.match(r",\s+(?:the|a|an|who|which)\s", sentence[m.end():]) or re.match(r"\s+(?:is|was) (?:the|a|an)\s", sentence[m.end():]):
+            # An apposition is a short noun phrase set off by commas ("Quetta, the provincial capital,"), not
+            # the next clause ("In Quetta, the aftermath of the violence was visible ...").
+            if re.match(r",\s+(?:(?:the|a|an)\s+[\w’'-]+(?:\s+[\w’'-]+){0,4}\s*[,;—–]|who\s|which\s)", sentence[m.end():]) or \
+                    re.match(r"\s+(?:is|was) (?:the|a|an)\s", sentence[m.end():]):
                 return True
     return False
 
