@@ -52,7 +52,7 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
     ("person", re.compile(r"(?i:\b(which|what) (?:(?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)[\w’']+ ){0,2}(official|minister|diplomat|spokes(person|man|woman)|person|"
                           r"leader|analyst|witness|commander|envoy|player|coach|actor|actress|singer|star|superstar|legend|politician|candidate|senator|lawmaker|"
                           r"governor|judge|author|rapper|musician|artist|athlete|executive|founder|billionaire|celebrity|journalist|footballer|"
-                          r"quarterback|MP|son|daughter|child|children|wife|husband)s?\b)|^\s*(?i:who (is|was) (the |an? ))[a-z]|^\s*(?i:who (is|was) )[A-Z][\w.-]*(\s+[A-Z][\w.-]*)*[’']s [a-z]"), None),
+                          r"quarterback|MP|son|daughter|child|children|wife|husband)s?\b(?![’']))|^\s*(?i:who (is|was) (the |an? ))[a-z]|^\s*(?i:who (is|was) )[A-Z][\w.-]*(\s+[A-Z][\w.-]*)*[’']s [a-z]"), None),
     # "In which part of Pakistan ...?" is answered by a direction or a kind of area (strict: "which borders
     # Iran" does not say where in Pakistan).
     # Only of a place: "which part of San Diego Padres pitcher Joe Musgrove" asks for a body part.
@@ -138,7 +138,7 @@ _SPEECH_QUESTION = re.compile(
     r"react|comment|write)\b", re.I)
 _ROLE_QUESTION = re.compile(
     r"^\s*(?i:who (?:is|was|are|were)) (?:(?i:the) [a-z]+[’']s |(?i:the|an?) |[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*[’']s )(?P<role>[a-z][a-z -]*?"
-    r"(?:\s+of\s+(?!(?:the|a|an|this|that|its|their|his|her)\b)[a-z][a-z -]*?)?)(?:\s+(?:of|for|in|at)\b.*)?\s*\??\s*$")
+    r"(?:\s+of\s+(?!(?:the|a|an|this|that|its|their|his|her)\b)[a-z][a-z -]*?)?)(?:\s+(?:of|for|in|at|on|with|from|during|behind)\b.*)?\s*\??\s*$")
 # "What is the name of the army chief who ...?" is a role lookup too, when the role is a compound ("the
 # official who" may be named otherwise: "spokesperson").
 _NAMED_ROLE = re.compile(r"^\s*(?i:what(?:’s|'s| is| was) the name of|name) (?i:the|an?) (?P<role>[a-z]+(?: [a-z]+){1,2}) (?i:who|that|which)\b")
@@ -148,7 +148,8 @@ _CLASS_OF_THINGS = re.compile(r"^\s*(?:which|what)\s+(?:(?:kinds?|types?|sorts?)
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[a-z][\w'-]*\s*){1,3})", re.I)  # "how many law enforcement personnel"
 _NOT_COUNTED = {"of", "the", "a", "an", "were", "was", "are", "is", "did", "do", "does", "have", "has", "had", "will",
                 "would", "can", "could", "in", "on", "at", "by", "for", "from", "after", "before", "during", "died", "die",
-                "money", "time", "more", "people", "times", "total", "in", "overall", "altogether"}
+                "money", "time", "more", "people", "times", "total", "in", "overall", "altogether", "across", "around",
+                "among", "worldwide", "nationwide", "globally", "since", "over", "under", "this", "last", "so", "far"}
 _COUNT_QUESTION = re.compile(
     r"\bhow many\b.*?\b(?:were|was|are|is|have been|has been|had been|got|get)\s+(?P<verb>[a-z]+(?:ed|en|t))\b", re.I)
 

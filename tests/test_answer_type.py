@@ -61,6 +61,9 @@ from bot.answer_type import Asks, analyse, answer_keys, asked_noun, has_kind, ne
     # "when" as a conjunction is no time question; a question ending "... when?" is one
     ("What did Bugti not offer when he described the toll as a record?", Asks(None)),
     ("Lula reclaimed the presidency after previously holding the role when?", Asks("time")),
+    ("Which beloved children’s show did he appear on?", Asks(None)),  # "children’s" qualifies a show: no person
+    ("Who was the star guest on the first episode of the podcast?", Asks("person", role="star guest")),
+    ("Vaccines have saved approximately how many lives across the United States?", Asks("number", counted="lives")),
 ])
 def test_questions_are_analysed(question, asks):
     assert analyse(question) == asks
