@@ -17,6 +17,9 @@ from index.text import STOPWORDS, root_tokens
 
 _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
     ("year", re.compile(r"\b(what|which|in what) year\b", re.I), re.compile(r"\b(1[89]|20)\d\d\b")),
+    # "What percentage of ...?" wants a share: "51.3%", "35 percent".
+    ("percent", re.compile(r"\b(what|which|by what|how many) (percentage|percent|per cent|share|proportion)\b", re.I),
+     re.compile(r"\d[\d.,]*\s*(%|percent\b|per cent\b|percentage points?\b)|\b(half|a third|a quarter|two-thirds|three-quarters)\b", re.I)),
     # "How much did it cost?" wants a sum of money: a figure with a currency ("$19 million", "Rs 5bn").
     ("money", re.compile(r"\bhow much\b(?=.*\b(cost|costs|pay|paid|pays|spend|spent|spends|worth|sell for|sold for|raise|raised|"
                          r"fined?|earn|earned|earns|bid|donated?|money|funding)\b)|\bhow much\b.*\bin (dollars|rupees|pounds|euros|yen|yuan)\b",
@@ -93,7 +96,7 @@ _TYPES.append(("description", _DESCRIPTION, None))
 STRICT = frozenset({"country", "city", "organisation", "person", "duration", "money", "daytime", "weekday", "direction"})
 # Kinds added after the scorer and the confidence model were fitted: a sentence with one gains a fixed
 # preference on top of its score, and the features stay as fitted (every sentence counts as typed).
-SOFT = frozenset({"reason", "kinds", "goal", "rank", "description"})
+SOFT = frozenset({"reason", "kinds", "goal", "rank", "description", "percent"})
 
 _NAME_QUESTION = re.compile(
     r"^\s*(who|whom|whose)\b|\b(which|what) ([\w’']+ ){0,2}(district|districts|province|outlet|name)\b|\bwhere\b", re.I)
@@ -179,7 +182,7 @@ class Asks:
             return f"how many were {self.count_of}"
         if self.holds:
             return f"who {self.holds} it"
-        return {"organisation": "a named group", "person": "a person's name", "name": "a name", "money": "a sum of money",
+        return {"organisation": "a named group", "person": "a person's name", "name": "a name", "money": "a sum of money", "percent": "a percentage",
                 "weekday": "a day of the week", "daytime": "a time of day"}.get(self.kind or "", f"a {self.kind}")
 
     @property
@@ -187,7 +190,19 @@ class Asks:
         return bool(self.agent or self.role or self.count_of or self.holds or self.counted)
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
+_WH_WORD = re.compile(r"\b(who|whom|whose|what|which|where|when|why|how)\b", re.I)
+
+
+def asking_sentence(question: str) -> str:
+    """The sentence that asks, in a question that first sets the scene ("Actor Tony Dow died this week. Which
+    show ...?"): the last one, when it has a question word; else the whole question."""
+    last = _SENTENCE_BREAK.split(question.strip())[-1]
+    return last if last != question.strip() and _WH_WORD.search(last) else question
+
+
 def analyse(question: str) -> Asks:
+    question = asking_sentence(question)
     kind = next((name for name, asks, _ in _TYPES if asks.search(question)), None)
     if kind is None and _NAME_QUESTION.search(question):
         kind = "name"

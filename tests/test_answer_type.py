@@ -64,6 +64,10 @@ from bot.answer_type import Asks, analyse, answer_keys, asked_noun, has_kind, ne
     ("Which beloved children’s show did he appear on?", Asks(None)),  # "children’s" qualifies a show: no person
     ("Who was the star guest on the first episode of the podcast?", Asks("person", role="star guest")),
     ("Vaccines have saved approximately how many lives across the United States?", Asks("number", counted="lives")),
+    # The sentence that asks, after one that sets the scene: "Who did she defeat?" asks for a name.
+    ("Serena Williams pulled off an upset of the No. 2 seed at the U.S. Open. Who did she defeat?", Asks("name")),
+    ("Who won the U.S. Open?", Asks("name")),  # "U.S." ends no sentence that asks
+    ("What percentage of babies in the UK were born out of wedlock last year?", Asks("percent")),
 ])
 def test_questions_are_analysed(question, asks):
     assert analyse(question) == asks
@@ -100,6 +104,8 @@ def test_questions_are_analysed(question, asks):
     ("description", "In Quetta, the aftermath of the violence was visible in burnt vehicles.", "What is Quetta's status?", False),
     ("description", "Attacks hit parts of Balochistan including Quetta and Gwadar.", "What is Quetta's status?", False),
     ("description", "In Quetta, the provincial capital, vehicles burned.", "What is Quetta's status?", True),
+    ("percent", "An estimated 2% of the country’s adult population is in jail.", "What percentage is jailed?", True),
+    ("percent", "About 60,000 people, or 2 in 100, are in jail.", "What percentage is jailed?", False),
     ("duration", "Forces killed 145 militants in a nearly 40-hour-long operation.", "How long did it last?", True),
     ("duration", "The offensive, spanning roughly two days, ended.", "How long did it last?", True),
     ("duration", "The attacks began on Saturday.", "How long did it last?", False),  # a day, not a span
