@@ -44,9 +44,15 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
      re.compile(r"\b(morning|midday|noon|afternoon|evening|night|midnight|dawn|dusk|daybreak|overnight|nightfall|o[’']clock|"
                 r"\d{1,2}(:\d\d)?\s*(am|pm|a\.m\.|p\.m\.))(?!\w)|\b\d{1,2}:\d\d\b", re.I)),
     ("time", re.compile(r"(?:^\s*|[.?!;:,]\s+|\b(?:and|or|but|since|until|from) )when\b|\bwhen\s*\?|\bwhat (date|day|time)\b|\bwhich (date|day)\b|\bhow long ago\b", re.I),
-     re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
-                r"august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|day|days|"
-                r"hours?|weeks?|months?|years?|yesterday|today|morning|evening|night|midday)\b|\b\d{1,2}:\d\d\b|\b(19|20)\d\d\b", re.I)),
+     # A date, day or time, not any word for a span ("in recent years", "a day before") nor the modal "may".
+     re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|june|july|august|"
+                r"september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|yesterday|today|"
+                r"tomorrow|tonight|overnight|morning|afternoon|evening|night|midday|noon|midnight|weekend)\b|(?-i:\bMay\b)|"
+                r"\b(last|next|this|coming|early|late|mid|earlier this|later this)[\s-](week|month|year|spring|summer|fall|autumn|"
+                r"winter|decade|century)\b|\b(\d+|a few|an?|one|two|three|four|five|six|seven|eight|nine|ten|few|several|couple of)\s+"
+                r"(hours?|days?|weeks?|months?|years?|decades?)\s+(ago|earlier|later|before|after|from now)\b|"
+                r"\b(in|within|for|after|over) (the )?(next|coming|past|last)? ?(\d+|a few|an?|one|two|three|few|several|couple of)? ?"
+                r"(days|weeks|months|years|week|month|year)\b(?! (old|long))|\b\d{1,2}:\d\d\b|\b(19|20)\d\ds?\b", re.I)),
     ("country", re.compile(r"\b(which|what) (?:(?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)[\w’']+ ){0,2}(country|countries|nation|nations|neighbou?r)\b", re.I), None),
     ("city", re.compile(r"\b(which|what) (?:(?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)[\w’']+ ){0,2}(city|cities|town|towns)\b", re.I), None),
     ("state", re.compile(r"\b(which|what) (?:(?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)[\w’']+ ){0,2}(state|states|province|provinces|region|county|island)\b", re.I), None),

@@ -104,6 +104,11 @@ def test_questions_are_analysed(question, asks):
     ("description", "In Quetta, the aftermath of the violence was visible in burnt vehicles.", "What is Quetta's status?", False),
     ("description", "Attacks hit parts of Balochistan including Quetta and Gwadar.", "What is Quetta's status?", False),
     ("description", "In Quetta, the provincial capital, vehicles burned.", "What is Quetta's status?", True),
+    # A date, day or time; not any word for a span, nor the modal "may"
+    ("time", "The province has seen its deadliest crisis in recent years.", "When will elections be held?", False),
+    ("time", "Voters may go to the polls soon.", "When will elections be held?", False),
+    ("time", "Elections are due in May, officials said.", "When will elections be held?", True),
+    ("time", "NASA will try again in a few weeks.", "When will NASA try again?", True),
     ("percent", "An estimated 2% of the country’s adult population is in jail.", "What percentage is jailed?", True),
     ("percent", "About 60,000 people, or 2 in 100, are in jail.", "What percentage is jailed?", False),
     ("duration", "Forces killed 145 militants in a nearly 40-hour-long operation.", "How long did it last?", True),
