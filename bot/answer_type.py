@@ -248,7 +248,7 @@ def has_kind(kind: str | None, sentence: str, question: str) -> bool:
     if kind in ("country", "city", "state"):
         return any(p not in asked for p in _place_names(sentence, _PLACES[kind]()))
     if kind == "description":
-        m = _DESCRIPTION.match(question)
+        m = _DESCRIPTION.match(asking_sentence(question))
         return bool(m) and _describes(next(g for g in m.groups() if g), sentence)
     if kind == "person":
         return any(_is_person(m, sentence, asked) for m in _PROPER.finditer(sentence))

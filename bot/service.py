@@ -144,8 +144,8 @@ class Newsbot:
                 generate_ms = (time.perf_counter() - t) * 1000
             if not done:
                 self._extract(corpus, answer, chosen[: self.settings.answer.max_evidence])
-            if asks_outlet(query) and answer.citations:  # "Which outlet reported ...?": the cited article's
-                answer.answer = f"{answer.citations[0].label}: {answer.answer}"
+            if asks_outlet(query) and answer.citations and answer.citations[0].source:  # "Which outlet ...?"
+                answer.answer = f"{answer.citations[0].source}: {answer.answer}"
             if analyse(query).kind in ("number", "time", "duration"):
                 self._conflicts(corpus, answer, cands, chosen[0])
             self._corroborate(corpus, answer, cands, chosen[0], hits)

@@ -14,10 +14,10 @@ _QUARTER = re.compile(r"\b(Q[1-4])\b", re.I)
 _ORDINAL_QUARTER = re.compile(r"\b(first|second|third|fourth) quarter\b", re.I)
 _ORDINALS = ("first", "second", "third", "fourth")
 _NAME = re.compile(r"\b([A-Z][\w’'\-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-]*)*)")
-# Capitalised words that are not names: question words, sentence starters, days, months.
 # "Trump-backed", "Islamabad-datelined", "Texas-based": the name is the part before the hyphen, which an
 # article may write otherwise ("backed by former President Donald Trump").
 _ATTRIBUTIVE = re.compile(r"(?<=[\w.])-(?:[a-z]+(?:ed|en)|born|run|made|wide|style|era)$")
+# Capitalised words that are not names: question words, sentence starters, days, months.
 _DEMONYM = re.compile(r"[A-Z][a-z]+(an|ian|ese|ish|i)")
 _NOT_NAMES = {
     "who", "what", "when", "where", "why", "how", "which", "whose", "whom", "did", "does", "do", "is", "are",

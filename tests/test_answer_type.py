@@ -104,6 +104,7 @@ def test_questions_are_analysed(question, asks):
     ("description", "In Quetta, the aftermath of the violence was visible in burnt vehicles.", "What is Quetta's status?", False),
     ("description", "Attacks hit parts of Balochistan including Quetta and Gwadar.", "What is Quetta's status?", False),
     ("description", "In Quetta, the provincial capital, vehicles burned.", "What is Quetta's status?", True),
+    ("description", "In Quetta, the provincial capital, vehicles burned.", "Quetta was hit. What is Quetta's status?", True),
     # A date, day or time; not any word for a span, nor the modal "may"
     ("time", "The province has seen its deadliest crisis in recent years.", "When will elections be held?", False),
     ("time", "Voters may go to the polls soon.", "When will elections be held?", False),
@@ -123,6 +124,7 @@ def test_questions_are_analysed(question, asks):
     ("description", "Pakistan’s junior interior minister Talal Chaudhry said so.", "Who is Talal Chaudhry?", True),
     ("description", "Chaudhry noted that militants used civilians as shields.", "Who is Talal Chaudhry?", False),
     ("description", "In Quetta, the provincial capital, vehicles burned.", "What is Quetta's status?", True),
+    ("description", "In Quetta, the provincial capital, vehicles burned.", "Quetta was hit. What is Quetta's status?", True),
     ("description", "Quetta: Pakistan’s security establishment reported losses.", "What is Quetta's status?", False),
     ("rank", "Balochistan is Pakistan's largest and poorest province.", "Where does Balochistan rank?", True),
 ])
