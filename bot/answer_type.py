@@ -321,16 +321,24 @@ _QUOTED = re.compile(r"[“\"]([^“”\"]{2,80})[”\"]")
 def asked_noun(question: str) -> str | None:
     """The thing a "which/what X" question asks for ("company" in "Which company recently cut ties
     with ...?", "loan" in "which type of loan?"), when it is a plain word; None otherwise."""
-    m = _ASKED_NOUN.search(question)
-    if not m:
+    found = list(_ASKED_NOUN.finditer(question))
+    if not found:
         return None
+    # The question's own "which/what" opens a clause ("Instead of fixing what drives the revolt, what could
+    # ...": the second) or follows a preposition ("for which age group"); a relative "what" follows a verb.
+    opens = r"(^|[,;:]|\b(?:in|on|at|for|of|to|from|by|with|about|under|over))\s*$"
+    m = next((f for f in found if re.search(opens, question[: f.start()], re.I)), None)
+    if m is None:
+        if any(re.search(r"(^|[,;:])\s*$", question[: w.start()]) for w in re.finditer(r"\b(?:which|what)\b", question, re.I)):
+            return None  # the question's own "what" asks for no noun ("what could ... end up stoking")
+        m = found[0]
     words = [w.strip("“”\"’'") for w in m.group(1).split()]
     if words and (words[0].lower() in _AUXILIARIES or words[0].lower().endswith("ed")):
         return None  # "What does the BLA want", "What happened to ...": no noun is asked for
     # "Which airline suspended flights": the noun ends where a verb in the past tense begins
     cut = next((i for i, w in enumerate(words) if i and re.fullmatch(r"[a-z]{3,}ed", w)), len(words))
     words = [w for w in words[:cut] if w and w.lower() not in STOPWORDS and w.islower()]
-    if len(words) >= 2 and re.fullmatch(r"[a-z]+[^s]s", words[-1]):
+    if len(words) >= 2 and re.fullmatch(r"[a-z]+[^siu]s", words[-1]):  # not "status", "crisis", "process"
         words.pop()  # "which animal tends to ...": the verb that follows, not the noun
     return words[-1] if words else None
 
@@ -342,6 +350,9 @@ _GENERIC_NOUNS = {"percentage", "percent", "proportion", "share", "number", "amo
                   "age", "platform", "service", "thing", "things", "place", "places", "item", "status", "rank", "part",
                   "way", "method", "step", "measure", "action", "decision", "reason", "issue", "problem", "event", "day",
                   "date", "month", "time", "period", "size", "level", "rate", "price", "cost", "value", "score", "record",
+                  "manner", "effect", "impact", "extent", "degree", "nature", "form", "means", "purpose", "outcome", "result",
+                  "consequence", "response", "reaction", "view", "stance", "attitude", "significance", "importance",
+                  "condition", "situation", "message", "claim", "explanation", "promise", "warning",
                   # organisations, which articles name ("Norhaven Marine will buy ...") without the class word
                   "company", "firm", "business", "brand", "team", "club", "group", "organisation", "organization",
                   "institution", "body", "entity"}

@@ -17,7 +17,7 @@ import numpy as np
 from bot.answer_type import SOFT, STRICT, analyse, answer_keys, asked_noun, has_kind, new_name, source, states
 from bot.scorer import FEATURES, confidence, confidence_features, probabilities, weight
 from index.literals import extract, match_fraction
-from index.retrieve import Hit
+from index.retrieve import Hit, article_head
 from index.store import Corpus
 from index.text import STOPWORDS, root_tokens, stem
 
@@ -240,7 +240,7 @@ def stating(corpus: Corpus, hits: list[Hit], cands: list[Evidence], question: st
     for c in cands:
         hit = hits[c.hit_rank]
         meta = corpus.docs[c.doc_id].metadata
-        passage = " ".join(str(meta.get(k) or "") for k in ("title", "published_at", "dateline")) + "\n" + hit.text + "\n" + _paragraph(corpus.texts[c.doc_id], c)
+        passage = article_head(meta) + "\n" + hit.text + "\n" + _paragraph(corpus.texts[c.doc_id], c)
         missing = [l.text for l in required if not l.found_in(passage)]
         if not missing:
             keep.append(c)

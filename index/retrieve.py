@@ -29,6 +29,12 @@ TITLE_WEIGHT = 0.5
 _FIGURE_OR_NAME = re.compile(r"\b(?:\d[\d,.]*|[A-Z][\w’'-]+)\b")
 
 
+
+def article_head(meta: dict) -> str:
+    """What an article states besides its text: headline, date, dateline and outlet. A question may name
+    any of them ("the Islamabad-datelined report", "the Asianet piece")."""
+    return " ".join(str(meta.get(k) or "") for k in ("title", "published_at", "dateline", "source"))
+
 @dataclass
 class Hit:
     chunk_id: str
@@ -73,9 +79,8 @@ class HybridRetriever(BaseRetriever):
         return self.corpus.docs[doc_id].metadata.get("source") or doc_id
 
     def doc_haystack(self, doc_id: str) -> str:
-        """What literal constraints are checked against: title, date and dateline, then the text."""
-        meta = self.corpus.docs[doc_id].metadata
-        return " ".join(str(meta.get(k) or "") for k in ("title", "published_at", "dateline")) + "\n" + self.corpus.texts.get(doc_id, "")
+        """What literal constraints are checked against: the article's head (`article_head`), then the text."""
+        return article_head(self.corpus.docs[doc_id].metadata) + "\n" + self.corpus.texts.get(doc_id, "")
 
     def mentions(self, doc_id: str, word: str) -> bool:
         """Does the article (headline, date, dateline or text) use the word, in any inflection or as an open
@@ -146,9 +151,7 @@ class HybridRetriever(BaseRetriever):
         q = np.asarray(query_vector, dtype="float32")
         for h in candidates:
             if literals:  # a passage about 2018 must not answer a question about 2019
-                meta = self.corpus.docs[h.doc_id].metadata
-                head = " ".join(str(meta.get(k) or "") for k in ("title", "published_at", "dateline"))
-                h.passage_match = match_fraction(literals, head + "\n" + h.text)
+                h.passage_match = match_fraction(literals, article_head(self.corpus.docs[h.doc_id].metadata) + "\n" + h.text)
                 share = (1 - PASSAGE_SHARE) * h.literal_match + PASSAGE_SHARE * h.passage_match
                 h.score *= 1 + s.literal_boost * (2 * share - 1)
             title = titles.get(h.doc_id)
