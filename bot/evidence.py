@@ -231,7 +231,7 @@ def _paragraph(text: str, c: Evidence, reach: int = 700) -> str:
 
 def stating(corpus: Corpus, hits: list[Hit], cands: list[Evidence], question: str) -> tuple[list[Evidence], list[str]]:
     """The candidates whose own passage (the retrieved chunk, the sentence's paragraph, and the article's
-    title, date and dateline) states every name, year and figure the question requires, in their order;
+    title, date, dateline and outlet) states every name, year and figure the question requires, in their order;
     and, when none does, the required literals the best-covered passage lacks."""
     required = [l for l in extract(question) if l.required]
     if not required:

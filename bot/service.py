@@ -182,7 +182,7 @@ class Newsbot:
             return "empty question"
         if not hits or not cands:
             return "nothing relevant was retrieved"
-        if not any(h.covers_required for h in hits):  # checked by retrieval against text, title, date, dateline
+        if not any(h.covers_required for h in hits):  # checked by retrieval against text, title, date, dateline, outlet
             required = [l for l in extract(query) if l.required]
             haystack = {h.doc_id: retriever.doc_haystack(h.doc_id) for h in hits}
             missing = [l.text for l in required if not any(l.found_in(haystack[h.doc_id]) for h in hits)]

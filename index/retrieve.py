@@ -29,11 +29,11 @@ TITLE_WEIGHT = 0.5
 _FIGURE_OR_NAME = re.compile(r"\b(?:\d[\d,.]*|[A-Z][\w’'-]+)\b")
 
 
-
 def article_head(meta: dict) -> str:
     """What an article states besides its text: headline, date, dateline and outlet. A question may name
     any of them ("the Islamabad-datelined report", "the Asianet piece")."""
     return " ".join(str(meta.get(k) or "") for k in ("title", "published_at", "dateline", "source"))
+
 
 @dataclass
 class Hit:
@@ -83,7 +83,7 @@ class HybridRetriever(BaseRetriever):
         return article_head(self.corpus.docs[doc_id].metadata) + "\n" + self.corpus.texts.get(doc_id, "")
 
     def mentions(self, doc_id: str, word: str) -> bool:
-        """Does the article (headline, date, dateline or text) use the word, in any inflection or as an open
+        """Does the article (its head or text) use the word, in any inflection or as an open
         compound ("pop star" for "popstar")?"""
         roots = set(root_tokens(word))
         if doc_id not in self._roots:
