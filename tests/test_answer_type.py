@@ -111,6 +111,8 @@ def test_questions_are_analysed(question, asks):
     ("time", "Voters may go to the polls soon.", "When will elections be held?", False),
     ("time", "Elections are due in May, officials said.", "When will elections be held?", True),
     ("time", "NASA will try again in a few weeks.", "When will NASA try again?", True),
+    ("direction", "The province borders Iran and Afghanistan.", "In which part of Pakistan is the province?", False),
+    ("direction", "Forces fought in the southwestern province of Balochistan.", "In which part of Pakistan is the province?", True),
     ("percent", "An estimated 2% of the country’s adult population is in jail.", "What percentage is jailed?", True),
     ("percent", "About 60,000 people, or 2 in 100, are in jail.", "What percentage is jailed?", False),
     ("duration", "Forces killed 145 militants in a nearly 40-hour-long operation.", "How long did it last?", True),
@@ -258,6 +260,9 @@ def test_questions_whose_premise_no_article_states_are_refused(newsbot, question
     # An apposition ("In Quetta, the provincial capital, the aftermath ..."), not the next clause ("In Quetta,
     # the aftermath of the violence was visible ..."); judged by that description, not the confidence model.
     ("What is Quetta's status?", "provincial capital"),
+    # The one sentence with a direction (a strict kind) or a time of day ("midday", not "two days") leads.
+    ("In which part of Pakistan is the province located?", "southwestern"),
+    ("At what time of day did the gunmen strike?", "midday"),
 ])
 def test_typed_questions_are_answered_with_the_asked_for_thing(newsbot, question, expected):
     answer = newsbot.ask(question)
