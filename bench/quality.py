@@ -18,6 +18,7 @@ never copied into the repository):
   sample-new3     the same, bench/data/sample_new3.jsonl: 30 more, written by a helper that saw neither the code
                   nor the bot's replies, and scored before any change for them
   sample-new4     the same, bench/data/sample_new4.jsonl: 30 more, written the same way after sample-new3's changes
+  sample-new5     the same, bench/data/sample_new5.jsonl: 30 more, written the same way after sample-new4's changes
 
 Accuracy is strict: an answer counts when an alias is in its lead (the first line, up to its first
 citation marks; `bot.evaluate.lead`); a refusal of an answerable question is wrong. "any" is the looser
@@ -51,7 +52,7 @@ HELDOUT_WEEKS = {
     "heldout2": ("20220624", "20220722", "20220819", "20220916", "20221014", "20221202"),
 }
 ALL_SETS = ("dev", "train", "heldout", "heldout2", "dev-absent", "heldout-absent", "heldout2-absent", "train-absent", "stress",
-            "sample", "sample-new", "sample-new2", "sample-new3", "sample-new4")
+            "sample", "sample-new", "sample-new2", "sample-new3", "sample-new4", "sample-new5")
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -133,6 +134,7 @@ def make_sets(names: list[str]) -> dict[str, tuple[list[Path], Path]]:
     sets["sample-new2"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new2.jsonl")
     sets["sample-new3"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new3.jsonl")
     sets["sample-new4"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new4.jsonl")
+    sets["sample-new5"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new5.jsonl")
     return {n: sets[n] for n in names}
 
 
