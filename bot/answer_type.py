@@ -85,6 +85,12 @@ _TYPES += [
     ("goal", re.compile(r"\bwhat (does|do|did) .+? (want|seek|demand|aim for|hope for|push for)\b", re.I),
      re.compile(r"\b(want(s|ed)?|seek(s|ing)?|sought|demand(s|ed|ing)?|fighting for|fought for|calls? for|calling for|"
                 r"in pursuit of|aim(s|ed|ing)? (to|at|for)|goals?|advocat\w+ for|push(es|ing)? for|struggl\w+ for)\b", re.I)),
+    # "How often does X happen?" is answered by a frequency ("relatively rare", "every year", "twice").
+    ("frequency", re.compile(r"\bhow (often|frequently|commonly|regularly|rarely|common|rare|usual)\b", re.I),
+     re.compile(r"\b(rare(ly)?|seldom|frequent(ly)?|often|common(ly|place)?|routine(ly)?|regular(ly)?|occasional(ly)?|"
+                r"sporadic(ally)?|repeated(ly)?|recurring|unprecedented|unusual|daily|weekly|monthly|annual(ly)?|yearly|"
+                r"every (day|week|month|year|other \w+|\w+ (days|weeks|months|years))|once|twice|\d+ times|"
+                r"(first|second|third) time|never|always|(few|many|several|multiple) times)\b", re.I)),
     # "Where does X rank ...?" is answered by a superlative or a place in an order.
     ("rank", re.compile(r"\b(how|where) (does|did|do) .+? (rank|compare)\b|\brank(s|ed)? among\b|\branking\b", re.I),
      re.compile(r"\b((most|least)\s+[a-z]+|largest|biggest|smallest|poorest|richest|highest|lowest|deadliest|worst|best|"
@@ -95,14 +101,15 @@ _TYPES += [
 # description of a name; `has_kind` looks for one beside it (`_describes`).
 _DESCRIPTION = re.compile(
     r"^\s*(?:(?i:who (?:is|was)) (?P<who>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)\s*\??\s*$"
-    r"|(?i:what (?:is|was)) (?P<whose>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)[’']s (?i:status|role|position|job|title|post)\b"
+    r"|(?i:what (?:is|was)) (?P<whose>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)[’']s (?i:status|role|position|job|title|post|occupation|profession)\b"
+    r"|(?i:what (?:does|did)) (?P<worker>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*) (?i:do (?:for a living|for work|professionally))\b"
     r"|(?i:what (?:[a-z]+ )?(?:role|position|post|job|title|office) (?:does|did)) (?P<holder>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*) (?i:hold|have|play)\b)")
 _TYPES.append(("description", _DESCRIPTION, None))
 # Kinds a detector sees reliably enough that a sentence without one is ranked below every sentence with one.
 STRICT = frozenset({"country", "city", "organisation", "person", "duration", "money", "daytime", "weekday", "direction"})
 # Kinds added after the scorer and the confidence model were fitted: a sentence with one gains a fixed
 # preference on top of its score, and the features stay as fitted (every sentence counts as typed).
-SOFT = frozenset({"reason", "kinds", "goal", "rank", "description", "percent"})
+SOFT = frozenset({"reason", "kinds", "goal", "rank", "description", "percent", "frequency"})
 
 _NAME_QUESTION = re.compile(
     r"^\s*(who|whom|whose)\b|\b(which|what) ([\w’']+ ){0,2}(district|districts|province|outlet|name)\b|\bwhere\b", re.I)
@@ -143,7 +150,7 @@ _GOVERNS = {"run", "govern", "rule"}
 _HEAD_OF_GOVERNMENT = re.compile(r"\b(chief minister|prime minister|first minister|president|premier|governor|mayor|"
                                  r"chancellor|chief executive)\b", re.I)
 _SPEECH_QUESTION = re.compile(
-    r"\b(?:what|how) (?:did|does|do|has|have) (?P<agent>.+?) (?:say|said|state|announce|claim|tell|respond|reply|"
+    r"\b(?:what|how) (?:did|does|do|has|have) (?P<agent>(?:(?!about\b)\S+ ){0,8}?\S+) (?:say|said|state|announce|claim|tell|respond|reply|"
     r"react|comment|write)\b", re.I)
 _ROLE_QUESTION = re.compile(
     r"^\s*(?i:who (?:is|was|are|were)) (?:(?i:the) [a-z]+[’']s |(?i:the|an?) |[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*[’']s )(?P<role>[a-z][a-z -]*?"
@@ -189,7 +196,7 @@ class Asks:
         if self.holds:
             return f"who {self.holds} it"
         return {"organisation": "a named group", "person": "a person's name", "name": "a name", "money": "a sum of money", "percent": "a percentage",
-                "weekday": "a day of the week", "daytime": "a time of day"}.get(self.kind or "", f"a {self.kind}")
+                "weekday": "a day of the week", "daytime": "a time of day", "frequency": "how often"}.get(self.kind or "", f"a {self.kind}")
 
     @property
     def premise(self) -> bool:
@@ -295,7 +302,7 @@ def answer_keys(kind: str | None, sentence: str, question: str) -> set[str]:
     for questions answered by an explanation or a statement ("Why ...?", "How was ...?", "What did X say?")."""
     if _EXPLAINED.search(question) or _SPEECH_QUESTION.search(question) or kind == "number":
         return set()  # nor for counts: outlets agreeing on "92" may count militants when soldiers are asked
-    if kind in ("kinds", "goal", "rank", "description") or (kind is None and _CLASS_OF_THINGS.search(question)):
+    if kind in ("kinds", "goal", "rank", "description", "frequency") or (kind is None and _CLASS_OF_THINGS.search(question)):
         return set()  # "Which resources ...?": common things ("gas, minerals"), where the story's names outvote them
     if kind in ("year", "country", "city", "state"):
         return mentions(kind, sentence, question)
@@ -303,6 +310,11 @@ def answer_keys(kind: str | None, sentence: str, question: str) -> set[str]:
         return mentions("year", sentence, question)
     if kind == "duration":  # "40-hour" and "40 hours" agree; "two days" offers 2
         return mentions("duration", sentence, question)
+    if kind in ("money", "percent"):  # the figure: "$30 million" and "30 million dollars" agree on 30
+        return mentions("number", sentence, question)
+    if kind in ("weekday", "daytime", "direction"):  # the thing itself: "saturday", "midday", "southwestern"
+        pattern = next(p for n, _, p in _TYPES if n == kind)
+        return {m.group(0).lower() for m in pattern.finditer(sentence) if m.group(0).lower() not in question.lower()}
     found = mentions(kind if kind in ("person", "organisation") else "name", sentence, question)
     keys = {m.split()[-1] for m in found if len(m.split()[-1]) > 1}
     if kind is None:
@@ -333,8 +345,8 @@ def asked_noun(question: str) -> str | None:
             return None  # the question's own "what" asks for no noun ("what could ... end up stoking")
         m = found[0]
     words = [w.strip("“”\"’'") for w in m.group(1).split()]
-    if words and (words[0].lower() in _AUXILIARIES or words[0].lower().endswith("ed")):
-        return None  # "What does the BLA want", "What happened to ...": no noun is asked for
+    if words and (words[0].lower() in _AUXILIARIES or words[0].lower().endswith("ed") or words[0].lower() == "else"):
+        return None  # "What does the BLA want", "What happened to ...", "What else ...": no noun is asked for
     # "Which airline suspended flights": the noun ends where a verb in the past tense begins
     cut = next((i for i, w in enumerate(words) if i and re.fullmatch(r"[a-z]{3,}ed", w)), len(words))
     words = [w for w in words[:cut] if w and w.lower() not in STOPWORDS and w.islower()]
@@ -353,6 +365,8 @@ _GENERIC_NOUNS = {"percentage", "percent", "proportion", "share", "number", "amo
                   "manner", "effect", "impact", "extent", "degree", "nature", "form", "means", "purpose", "outcome", "result",
                   "consequence", "response", "reaction", "view", "stance", "attitude", "significance", "importance",
                   "condition", "situation", "message", "claim", "explanation", "promise", "warning",
+                  # when or how far along something happened ("At what point ...?" is answered by "at the height of ...")
+                  "point", "phase", "stage", "moment", "juncture", "aspect", "detail", "details", "factor", "factors",
                   # organisations, which articles name ("Norhaven Marine will buy ...") without the class word
                   "company", "firm", "business", "brand", "team", "club", "group", "organisation", "organization",
                   "institution", "body", "entity"}
@@ -395,6 +409,24 @@ def source(question: str) -> Literal | None:
         return Literal(re.sub(r"[’']s\b", "", names[0]), 1.0)
     words = [w for w in re.findall(r"[a-z][\w-]*", phrase) if w not in STOPWORDS]
     return Literal(words[-1], 1.0) if words else None
+
+
+# "the Quetta-datelined report", "the story filed from Islamabad", "the Asianet piece": which article's
+# account the answer is, named by its dateline or outlet (index.retrieve.article_head states both).
+_WORD_NAME = r"[A-Z][\w’'.]*(?:-[A-Z][\w’'.]*)*"  # "Quetta" of "Quetta-datelined"; "Al-Jazeera" whole
+_NAME = rf"{_WORD_NAME}(?:\s+{_WORD_NAME})*"
+_REPORT = r"(?:report|story|article|piece|dispatch|account|coverage|write-up)"
+_ARTICLE = re.compile(rf"\b(?P<a>{_NAME})[- ](?:datelined|based)\s+{_REPORT}\b"
+                      rf"|\b{_REPORT}s?\s+(?:filed|datelined|written|sent|published)\s+(?:from|in)\s+(?P<b>{_NAME})"
+                      rf"|\b(?:the|in|by)\s+(?P<c>{_NAME}?)(?:[’']s)?\s+{_REPORT}\b|\b(?P<d>{_NAME})[’']s\s+{_REPORT}\b")
+
+
+def report_of(question: str) -> Literal | None:
+    """The article the question names by its dateline or outlet ("the report filed from Islamabad"), as a
+    literal its head must contain."""
+    m = _ARTICLE.search(question)
+    name = m and (m.group("a") or m.group("b") or m.group("c") or m.group("d"))
+    return Literal(re.sub(r"[’']s$", "", name), 1.0) if name else None
 
 
 def new_name(sentence: str, question: str) -> bool:

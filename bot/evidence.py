@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer_type import SOFT, STRICT, analyse, answer_keys, asked_noun, has_kind, new_name, source, states
+from bot.answer_type import SOFT, STRICT, analyse, answer_keys, asked_noun, has_kind, new_name, report_of, source, states
 from bot.scorer import FEATURES, confidence, confidence_features, probabilities, weight
 from index.literals import extract, match_fraction
 from index.retrieve import Hit, article_head
@@ -148,6 +148,10 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     similar = _similar_words(embedder)
     counted = {stem(w) for w in (asks.counted or "").split()}
     noun = asked_noun(question)
+    # The article the question names by dateline or outlet ("the report filed from Islamabad"): its head
+    # states that name, so the sentences that answer need not repeat it.
+    named = report_of(question)
+    in_text = [l for l in literals if not (named and l.text.lower() == named.text.lower())]
     noun_roots = set(root_tokens(noun)) if noun else set()
     # Keyword agreement weighted by rarity among the candidates: "blame" or "chief minister" decide more
     # than "Balochistan" or "attacks", which every candidate shares.
@@ -167,7 +171,7 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         c.typed = has_kind(asks.kind, c.text, question) and (not asks.premise or states(asks, c.text, similar))
         # "How many civilians": "31 civilians" answers it; "dozens of civilians" less so.
         bound = bool(counted and _counts_noun(c.text, counted))
-        x[n] = (c.cosine, c.focus, overlap, c.typed or asks.kind in SOFT, bound, match_fraction(literals, c.text) if literals else 1.0,
+        x[n] = (c.cosine, c.focus, overlap, c.typed or asks.kind in SOFT, bound, match_fraction(in_text, c.text) if in_text else 1.0,
                 c.doc_literals, tokens <= q_tokens, len(tokens - q_tokens) / max(1, len(tokens)), 1 / (1 + c.hit_rank),
                 1 / (1 + c.position), hits[c.hit_rank].title_sim,  # headline similarity, from retrieval
                 min(3, len(set(docs[agree[n]]) - {c.doc_id})) / 3, 0.0, new_name(c.text, question),
@@ -178,8 +182,11 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     soft = weight("typed") if asks.kind in SOFT else 0.0
     # So does a sentence giving the account the question names ("According to the guard, ...").
     said_by = source(question)
+    # ... or comes from the article it names by dateline or outlet.
     for c, p in zip(cands, probabilities(x)):
         c.score = float(p) + soft * c.typed + (weight("typed") if said_by and said_by.found_in(c.text) else 0.0)
+        if named and named.found_in(article_head(corpus.docs[c.doc_id].metadata)):
+            c.score += weight("typed")
     if asks.kind in STRICT:  # "Which country ...?" is not answered by a sentence that names none
         cands.sort(key=lambda c: (c.typed, c.score), reverse=True)
     else:

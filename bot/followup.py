@@ -18,6 +18,7 @@ _PERSONAL = re.compile(r"\b(they|them|their|theirs|he|him|his|she|her|hers)\b", 
 _THING = re.compile(r"\b(it|its|(?:the|this|that|these|those) (?:group|groups|organi[sz]ation|country|militants|outlet|official|ministry))\b", re.I)
 
 
+_POSSESSIVE = {"its", "their", "theirs", "his", "hers"}  # "her" may be either: left as the name alone
 _NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of\s+)?[A-Z][\w’'.-]*)+")  # two or more capitalised words
 
 
@@ -54,7 +55,8 @@ def standalone(question: str, conversation: Conversation | None) -> str:
         name = _main_name(prev.standalone, prev.answer.answer, personal)
         if name:
             pattern = _PERSONAL if _PERSONAL.search(question) else _THING
-            return pattern.sub(name, question, count=1)
+            # "What did its report note?" -> "What did Daijiworld Media Network's report note?"
+            return pattern.sub(lambda m: name + ("'s" if m.group(0).lower() in _POSSESSIVE else ""), question, count=1)
         return f"{question} ({prev.standalone})"
     if len(content_tokens(question)) <= 2 and not extract(question):
         return f"{question} ({prev.standalone})"

@@ -136,6 +136,18 @@ def test_a_follow_up_is_resolved_against_the_conversation(newsbot):
     assert alone.standalone_question is None
 
 
+def test_a_possessive_follow_up_names_the_outlet_the_previous_answer_gave(newsbot):
+    conv = Conversation(4)
+    first = newsbot.ask("Which outlet quoted Jaiswal saying India categorically rejects the allegations?", conv)
+    assert first.answer.startswith("Daijiworld Media Network")
+
+    follow = newsbot.ask("What did its report note about the BLA's claim of killing dozens of security personnel?", conv)
+
+    # "its report" -> "Daijiworld Media Network's report": the article named, not an agent to be quoted
+    assert "Daijiworld Media Network's report" in follow.standalone_question
+    assert not follow.refused and "independently verified" in follow.answer.split("\n")[0]
+
+
 def test_retrieved_lists_chunks_in_rank_order_and_timings_add_up(newsbot):
     answer = newsbot.ask("Who claimed responsibility for the attacks?")
     scores = [r.score for r in answer.retrieved]

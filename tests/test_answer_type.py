@@ -33,6 +33,8 @@ from bot.answer_type import Asks, analyse, answer_keys, asked_noun, has_kind, ne
     ("Who was killed in the attack?", Asks("name")),  # "who was" + participle: not a role
     ("Who is the chief of army staff?", Asks("person", role="chief of army staff")),
     ("What did the ministry say about the attack?", Asks(None)),
+    # "claim" here is the BLA's, a noun: the question asks what a report noted, not what someone claimed
+    ("What did Daijiworld's report note about the BLA's claim of killing dozens?", Asks(None)),
     ("What did Pakistan’s Foreign Office say?", Asks(None, agent="Pakistan Foreign Office")),
     ("In what year did the insurgency begin?", Asks("year")),
     ("Which state will hold a runoff election for a Senate seat?", Asks("state")),
@@ -54,10 +56,14 @@ from bot.answer_type import Asks, analyse, answer_keys, asked_noun, has_kind, ne
     ("Who is the spokesman of the media wing that announced the death toll?", Asks("person", role="spokesman")),
     ("Which Quetta hospital received the largest number of casualties?", Asks(None)),
     ("What government post does Talal Chaudhry hold?", Asks("description")),
+    ("What does Jamil Ahmed Mashwani do for a living?", Asks("description")),
+    ("What is Sarfraz Bugti's profession?", Asks("description")),
     ("On what day of the week did the attacks begin?", Asks("weekday")),
     ("Around what time of day did the gunmen strike?", Asks("daytime")),
     ("In which part of Pakistan is the province located?", Asks("direction")),
     ("Umpires checked which part of San Diego Padres pitcher Joe Musgrove?", Asks(None)),  # a body part
+    ("How often does the province see coordinated assaults this large?", Asks("frequency")),
+    ("How often do you hear about this?", Asks("frequency")),
     ("How does Balochistan compare economically with the other provinces?", Asks("rank")),
     # "when" as a conjunction is no time question; a question ending "... when?" is one
     ("What did Bugti not offer when he described the toll as a record?", Asks(None)),
@@ -130,6 +136,9 @@ def test_questions_are_analysed(question, asks):
     ("description", "In Quetta, the provincial capital, vehicles burned.", "Quetta was hit. What is Quetta's status?", True),
     ("description", "Quetta: Pakistan’s security establishment reported losses.", "What is Quetta's status?", False),
     ("rank", "Balochistan is Pakistan's largest and poorest province.", "Where does Balochistan rank?", True),
+    ("frequency", "Coordinated attacks on this scale remain relatively rare.", "How often are attacks this large?", True),
+    ("frequency", "The BLA attacks security forces every few months.", "How often does the BLA attack?", True),
+    ("frequency", "Coordinated attacks on this scale struck four districts.", "How often are attacks this large?", False),
 ])
 def test_sentences_have_the_kind_asked_for(kind, sentence, question, expected):
     assert has_kind(kind, sentence, question) is expected
@@ -148,6 +157,13 @@ def test_sentences_have_the_kind_asked_for(kind, sentence, question, expected):
     ("Which resources are exploited in Balochistan?", "The BLA says Punjab takes the gas.", set()),
     ("What type of locations did the gunmen storm?", "The BLA stormed banks in Quetta.", set()),
     ("What is the nickname of Morocco's team?", "Fans call them the Atlas Lions.", {"lions"}),
+    # Sums and shares vote on their figure, which other outlets' wordings share ("$30 million", "30 million dollars").
+    ("How much did the copy sell for?", "The copy sold for $30 million at Sotheby's.", {"30"}),
+    ("What percentage of voters backed Brexit?", "Only 32% of Britons, YouGov found, back it.", {"32"}),
+    # Days, times of day and directions vote on themselves, not on the names around them.
+    ("On what day of the week did the attacks begin?", "Militants struck Quetta on Saturday.", {"saturday"}),
+    ("In which part of Pakistan is Balochistan?", "Balochistan, in the country's southwest, borders Iran.", {"southwest"}),
+    ("How often are attacks this large?", "Such attacks by the BLA remain relatively rare.", set()),
 ])
 def test_sentences_offer_answers_that_other_outlets_wordings_share(question, sentence, keys):
     assert answer_keys(analyse(question).kind, sentence, question) == keys
@@ -168,9 +184,22 @@ def test_sentences_offer_answers_that_other_outlets_wordings_share(question, sen
     ("What is the legal status of the group inside Pakistan?", "status"),  # a noun, not a verb in "-s"
     # The question's own "what" opens a clause; "what drives the revolt" is a relative clause
     ("Instead of fixing what drives the revolt, what could the crackdown end up stoking?", None),
+    ("What else did the insurgents hit besides security installations?", None),  # "else" is no noun
 ])
 def test_the_noun_a_which_question_asks_for(question, noun):
     assert asked_noun(question) == noun
+
+
+@pytest.mark.parametrize("question, thing", [
+    ("Which airline suspended flights to Quetta?", "airline"),  # articles answering it mention airlines
+    ("Which company recently cut ties with Kyrie Irving?", None),  # named without the class word
+    ("At what point in the fighting were hospitals put on high alert?", None),  # "at the height of the fighting"
+    ("During which phase of the violence did nearly 50 people die?", None),  # "in the initial wave"
+    ("Which country did Pakistan blame?", None),  # a typed kind, checked by its own kind
+])
+def test_the_thing_a_question_asks_for_that_answering_articles_mention(question, thing):
+    from bot.answer_type import thing_asked
+    assert thing_asked(question) == thing
 
 
 @pytest.mark.parametrize("sentence, question, expected", [
@@ -263,6 +292,8 @@ def test_questions_whose_premise_no_article_states_are_refused(newsbot, question
     # The one sentence with a direction (a strict kind) or a time of day ("midday", not "two days") leads.
     ("In which part of Pakistan is the province located?", "southwestern"),
     ("At what time of day did the gunmen strike?", "midday"),
+    ("What does Jamil Ahmed Mashwani do for a living?", "security guard"),  # a description beside the name
+    ("How often does the province see coordinated assaults on this scale?", "rare"),  # a frequency
 ])
 def test_typed_questions_are_answered_with_the_asked_for_thing(newsbot, question, expected):
     answer = newsbot.ask(question)
@@ -279,6 +310,28 @@ def test_typed_questions_are_answered_with_the_asked_for_thing(newsbot, question
 def test_the_source_a_question_names(question, said_by):
     found = source(question)
     assert (found.text if found else None) == said_by
+
+
+@pytest.mark.parametrize("question, article", [
+    ("In the report filed from Islamabad, what else did the insurgents hit?", "Islamabad"),
+    ("How does the Quetta-datelined report characterise the operations?", "Quetta"),  # the name, not "-datelined"
+    ("What did the Asianet piece say the attacks revealed?", "Asianet"),
+    ("In the Al-Jazeera report, who spoke first?", "Al-Jazeera"),
+    ("What does its article say the civilian deaths bring into focus?", None),
+    ("Which outlet's report closes with an app advert?", None),
+])
+def test_the_article_a_question_names_by_dateline_or_outlet(question, article):
+    from bot.answer_type import report_of
+    found = report_of(question)
+    assert (found.text if found else None) == article
+
+
+def test_the_article_the_question_names_is_preferred(newsbot):
+    # Four outlets list the targets; only the Islamabad-datelined one names "public places", in a sentence
+    # that does not repeat "Islamabad" (which the dateline states).
+    answer = newsbot.ask("In the report filed from Islamabad, what else did the insurgents hit besides security "
+                         "installations and infrastructure?")
+    assert "public places" in answer.answer.split("\n")[0]
 
 
 def test_the_account_the_question_names_is_preferred(newsbot):
