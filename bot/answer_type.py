@@ -149,6 +149,10 @@ _ROLE_FORMS = {**{past: root for root, past in _ROLE_VERBS.items()},  # question
 _GOVERNS = {"run", "govern", "rule"}
 _HEAD_OF_GOVERNMENT = re.compile(r"\b(chief minister|prime minister|first minister|president|premier|governor|mayor|"
                                  r"chancellor|chief executive)\b", re.I)
+# An official named by office alone answers "which official": the office is the answer a reader needs.
+_ASKS_OFFICIAL = re.compile(r"\b(?:which|what) (?:[\w’']+ ){0,2}(?:official|officials|authority|authorities)\b", re.I)
+_OFFICE = re.compile(r"\b(?:chief minister|prime minister|president|governor|mayor|(?:interior|defen[cs]e|foreign|finance|home|"
+                     r"information) minister|spokes(?:person|man|woman)|army chief|police chief|commissioner)\b", re.I)
 _SPEECH_QUESTION = re.compile(
     r"\b(?:what|how) (?:did|does|do|has|have) (?P<agent>(?:(?!about\b)\S+ ){0,8}?\S+) (?:say|said|state|announce|claim|tell|respond|reply|"
     r"react|comment|write)\b", re.I)
@@ -258,7 +262,11 @@ def has_kind(kind: str | None, sentence: str, question: str) -> bool:
         m = _DESCRIPTION.match(asking_sentence(question))
         return bool(m) and _describes(next(g for g in m.groups() if g), sentence)
     if kind == "person":
-        return any(_is_person(m, sentence, asked) for m in _PROPER.finditer(sentence))
+        if any(_is_person(m, sentence, asked) for m in _PROPER.finditer(sentence)):
+            return True
+        # "Which official gave the figure?" is answered by "..., the province's chief minister said": an office.
+        return bool(_ASKS_OFFICIAL.search(asking_sentence(question))) and any(
+            o.group(0).lower() not in question.lower() for o in _OFFICE.finditer(sentence))
     if kind == "organisation":
         for m in _PROPER.finditer(sentence):
             name = m.group(0)

@@ -112,7 +112,9 @@ def extract(question: str) -> list[Literal]:
         adjective = bool(_DEMONYM.fullmatch(name) and re.match(r"\s+[a-z]", question[m.end():]))
         # A lone capitalised word opening a sentence of the question ("After firing ...", "Approximately
         # how many ...") is capitalised for its place, not because it is a name: preferred, not required.
-        opening = " " not in name and not re.search(r"[^\s.!?]", question[: m.start()].rstrip()[-1:] or ".")
+        # ("Which China-funded projects ...": "Which" opens it, and "China" is a name.)
+        led = m.group(1).split()[0].lower() in _NOT_NAMES
+        opening = " " not in name and not led and not re.search(r"[^\s.!?]", question[: m.start()].rstrip()[-1:] or ".")
         if name and not _QUARTER.fullmatch(name) and not name.isdigit():
             found.setdefault(name.lower(), Literal(name, 1.0, required=not (adjective or opening)))
     return list(found.values())

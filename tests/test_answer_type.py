@@ -136,6 +136,10 @@ def test_questions_are_analysed(question, asks):
     ("description", "In Quetta, the provincial capital, vehicles burned.", "Quetta was hit. What is Quetta's status?", True),
     ("description", "Quetta: Pakistan’s security establishment reported losses.", "What is Quetta's status?", False),
     ("rank", "Balochistan is Pakistan's largest and poorest province.", "Where does Balochistan rank?", True),
+    # An office answers "which official" ("the province's chief minister"), not "which actor".
+    ("person", "Forces killed 145 militants, the province’s chief minister said.", "Which official gave the toll?", True),
+    ("person", "Forces killed 145 militants, officials said.", "Which official gave the toll?", False),
+    ("person", "The film's president of production spoke.", "Which actor starred in it?", False),
     ("frequency", "Coordinated attacks on this scale remain relatively rare.", "How often are attacks this large?", True),
     ("frequency", "The BLA attacks security forces every few months.", "How often does the BLA attack?", True),
     ("frequency", "Coordinated attacks on this scale struck four districts.", "How often are attacks this large?", False),

@@ -268,6 +268,18 @@ def test_names_match_through_openers_plurals_and_abbreviations(question, text, f
     assert name.found_in(text) is found
 
 
+@pytest.mark.parametrize("question, name, required", [
+    ("Which China-funded projects did the militants target?", "China", True),  # after "Which": a name
+    ("Which Ohio town was evacuated?", "Ohio", True),
+    ("Approximately how many people now live on Earth?", "Approximately", False),  # capitalised as the opener
+    ("Which Pakistani official spoke?", "Pakistani", False),  # an adjective: the text may say "Pakistan's"
+])
+def test_a_name_is_required_unless_an_adjective_or_a_capitalised_opener(question, name, required):
+    from index.literals import extract
+
+    assert next(l for l in extract(question) if l.text == name).required is required
+
+
 def test_an_article_mentions_a_word_in_any_inflection_or_as_an_open_compound(newsbot):
     corpus, retriever = newsbot._state
     doc = next(d for d in corpus.docs if "hospitals" in corpus.texts[d])
