@@ -160,6 +160,10 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     q_weight = sum(idf.values()) or 1.0
     agree = vecs @ vecs.T >= 0.6  # paraphrase-level agreement between candidate sentences
     docs = np.array([c.doc_id for c in cands])
+    # Not for figures: what a figure counts must match as written ("soldiers" is near "militants" in
+    # embedding space, and "How many soldiers were killed?" must not be answered with the militants' toll).
+    paraphrase = (np.zeros(len(cands), dtype="float32") if asks.kind in _FIGURES
+            else _soft_overlap(embedder, question, literals, [c.text for c in cands]))
     x = np.zeros((len(cands), len(FEATURES)), dtype="float32")
     for n, (c, v, tokens) in enumerate(zip(cands, vecs, token_sets)):
         c.vector = v
@@ -175,7 +179,7 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
                 c.doc_literals, tokens <= q_tokens, len(tokens - q_tokens) / max(1, len(tokens)), 1 / (1 + c.hit_rank),
                 1 / (1 + c.position), hits[c.hit_rank].title_sim,  # headline similarity, from retrieval
                 min(3, len(set(docs[agree[n]]) - {c.doc_id})) / 3, 0.0, new_name(c.text, question),
-                bool(noun_roots and noun_roots <= tokens))
+                bool(noun_roots and noun_roots <= tokens), paraphrase[n])
         c.features = x[n]
     x[:, FEATURES.index("vote")] = _votes(cands, probabilities(x), asks.kind, question)
     # Kinds added after the fit (answer_type.SOFT) weigh as much as "typed" does in the fitted scorer.
@@ -256,13 +260,41 @@ def stating(corpus: Corpus, hits: list[Hit], cands: list[Evidence], question: st
     return keep, ([] if keep else best_missing)
 
 
+_FIGURES = frozenset({"number", "year", "time", "duration", "percent", "money"})
+
+
+def _content_words(text: str) -> list[str]:
+    return list(dict.fromkeys(w for w in re.findall(r"[a-z]+", text.lower()) if w not in STOPWORDS and len(w) > 2))
+
+
+def _soft_overlap(embedder, question: str, literals, texts: list[str], floor: float = 0.3) -> np.ndarray:
+    """Word overlap that counts paraphrase: for each of the question's content words (its required names
+    aside), the closest word of the sentence by embedding similarity ("eyewitnesses" for "saw", "reinforced"
+    for "strengthened"), scaled from `floor` (unrelated words) to 1 (the same word), averaged. Readers
+    word questions unlike the text; sentence embeddings alone miss a single paraphrased word."""
+    named = {w.lower() for l in literals if l.required for w in l.text.split()}
+    asked = [w for w in _content_words(question) if w not in named]
+    out = np.zeros(len(texts), dtype="float32")
+    if not asked:
+        return out
+    per_text = [_content_words(t) for t in texts]
+    vocab = list(dict.fromkeys([*asked, *(w for ws in per_text for w in ws)]))
+    index = {w: i for i, w in enumerate(vocab)}
+    sims = _embed(embedder, asked) @ _embed(embedder, vocab).T  # one batch for the new words
+    for n, words in enumerate(per_text):
+        if words:
+            best = sims[:, [index[w] for w in words]].max(axis=1)
+            out[n] = float(np.clip((best - floor) / (1 - floor), 0, 1).mean())
+    return out
+
+
 def _similar_words(embedder, threshold: float = 0.62):
     """`similar(word, sentence)`: does the sentence have a word with the root of `word`, or one whose
     embedding is close ("died" / "killed", "arrested" / "detained"; not "arrested" / "killed")? The
     threshold sits between such pairs (test_answer_type)."""
 
     def similar(word: str, sentence: str, bar: float = threshold) -> bool:
-        words = list(dict.fromkeys(w for w in re.findall(r"[a-z]+", sentence.lower()) if w not in STOPWORDS and len(w) > 2))
+        words = _content_words(sentence)
         if not words:
             return False
         if set(root_tokens(word)) & set(root_tokens(" ".join(words))):

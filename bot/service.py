@@ -169,15 +169,15 @@ class Newsbot:
         # article; sentences from passages that leave one out are not evidence, and the checks below see
         # only the rest.
         stated, missing = ev.stating(corpus, hits, cands, query)
-        why_not = self._refusal_reason(query, hits, cands, retriever, confidence=False)
+        why_not = self._refusal_reason(query, hits, cands, retriever, gates=False)
         if not why_not and not stated:
             why_not = f"no retrieved passage states {', '.join(missing)}"
         return stated, why_not or self._refusal_reason(query, hits, stated, retriever)
 
     def _refusal_reason(self, query: str, hits, cands: list[ev.Evidence], retriever: HybridRetriever,
-                        confidence: bool = True) -> str | None:
-        """Why the question is refused, or None. The confidence model was fitted on the candidates that
-        state the question's constraints, so it judges only those (`confidence`)."""
+                        gates: bool = True) -> str | None:
+        """Why the question is refused, or None. The evidence gates (weak similarity, the confidence model,
+        fitted on the candidates that state the question's constraints) judge only those (`gates`)."""
         if not query:
             return "empty question"
         if not hits or not cands:
@@ -196,6 +196,8 @@ class Newsbot:
             return f"no retrieved passage says {asks.describe()}"
         if asks.kind in ("year", "number", "time", *ev.STRICT) and not any(c.typed for c in cands[:5]):
             return f"no retrieved passage gives {asks.describe()}"
+        if not gates:
+            return None  # what follows judges the sentences an answer would show: those that state the question's names
         # The answer is built from the best sentence and those scored close to it (`pick`): the
         # strongest of them must be close enough to the question.
         shown = ev.pick(cands, self.settings.answer.max_passages)
@@ -209,7 +211,7 @@ class Newsbot:
         # The confidence model was fitted on quiz questions; "Who is X?" answered by a title or apposition
         # beside the name ("Quetta, the provincial capital,") is judged by that description instead.
         described = asks.kind == "description" and cands[0].typed
-        if confidence and not described and (p := ev.answered(cands)) < self.settings.answer.min_confidence:
+        if not described and (p := ev.answered(cands)) < self.settings.answer.min_confidence:
             return f"the best evidence may not answer it (confidence {p:.2f} < {self.settings.answer.min_confidence})"
         return None
 

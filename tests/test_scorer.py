@@ -96,6 +96,16 @@ def test_gather_ranks_the_sentence_that_answers_first_and_keeps_its_features(bot
     assert cands == sorted(cands, key=lambda c: (c.typed, c.score), reverse=True) or cands[0].score >= cands[-1].score
 
 
+def test_soft_overlap_counts_a_paraphrased_word_and_not_an_unrelated_one(embedder):
+    from bot import evidence as ev
+    from index.literals import extract
+
+    question = "How did the fighting end?"
+    texts = ["The battle concluded at dawn.", "The market opened at dawn.", "The fighting did end."]
+    paraphrase, unrelated, same = ev._soft_overlap(embedder, question, extract(question), texts)
+    assert same > 0.99 and paraphrase > 0.3 > 0.1 > unrelated  # "battle concluded" for "fighting end"
+
+
 def test_an_answer_leads_with_the_sentence_that_answers(bot):
     answer = bot.ask("How many cargo ships were diverted from Velmar during the closure?")
     assert not answer.refused and "14" in answer.answer.split("\n")[0]
@@ -214,11 +224,11 @@ def test_low_confidence_refuses_with_its_reason(yard_bot):
     try:
         refused = yard_bot.ask(question)
         # The model was fitted on the candidates that state the question's constraints: the check on
-        # the unfiltered ones (names, retrieval, types) leaves it out.
+        # the unfiltered ones (names, retrieval, types) leaves it and the similarity gate out.
         hits = retriever.search(question)
         cands = ev.gather(corpus, hits, question, yard_bot.embedder)
         with corpus.reading():
-            unfiltered = yard_bot._refusal_reason(question, hits, cands, retriever, confidence=False)
+            unfiltered = yard_bot._refusal_reason(question, hits, cands, retriever, gates=False)
     finally:
         yard_bot.settings = kept
     assert refused.refused and "may not answer it" in refused.note
