@@ -163,7 +163,7 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     # Not for figures: what a figure counts must match as written ("soldiers" is near "militants" in
     # embedding space, and "How many soldiers were killed?" must not be answered with the militants' toll).
     paraphrase = (np.zeros(len(cands), dtype="float32") if asks.kind in _FIGURES
-            else _soft_overlap(embedder, question, literals, [c.text for c in cands]))
+                  else _soft_overlap(embedder, question, literals, [c.text for c in cands]))
     x = np.zeros((len(cands), len(FEATURES)), dtype="float32")
     for n, (c, v, tokens) in enumerate(zip(cands, vecs, token_sets)):
         c.vector = v
@@ -269,9 +269,10 @@ def _content_words(text: str) -> list[str]:
 
 def _soft_overlap(embedder, question: str, literals, texts: list[str], floor: float = 0.3) -> np.ndarray:
     """Word overlap that counts paraphrase: for each of the question's content words (its required names
-    aside), the closest word of the sentence by embedding similarity ("eyewitnesses" for "saw", "reinforced"
-    for "strengthened"), scaled from `floor` (unrelated words) to 1 (the same word), averaged. Readers
-    word questions unlike the text; sentence embeddings alone miss a single paraphrased word."""
+    aside), the closest word of the sentence by embedding similarity ("reinforced" for "strengthened",
+    "battle" for "fighting"), scaled from `floor` (unrelated words) to 1 (the same word), averaged. Readers
+    word questions unlike the text; sentence embeddings alone miss a single paraphrased word. Hand-written:
+    no library scores word-level soft overlap with a sentence-transformers model."""
     named = {w.lower() for l in literals if l.required for w in l.text.split()}
     asked = [w for w in _content_words(question) if w not in named]
     out = np.zeros(len(texts), dtype="float32")

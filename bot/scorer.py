@@ -33,7 +33,7 @@ FEATURES = (
     "vote",           # share of the candidates' weight, over distinct articles, behind the answer it offers
     "new_name",       # names something the question does not (a capitalised name, a quoted title)
     "asked_noun",     # has the noun of "which X" ("Nike ..., the company said" for "Which company ...")
-    "soft_overlap",   # the question's content words matched to the sentence's by word embeddings ("saw" ~ "eyewitnesses")
+    "soft_overlap",   # the question's content words matched to the sentence's by word embeddings ("strengthened" ~ "reinforced")
 )
 # Whether the best candidate answers at all: its features, its score, its lead over the runner-up, and how
 # many candidates there were. With the answer's articles removed, the best remaining sentence is about the
