@@ -105,6 +105,7 @@ _DESCRIPTION = re.compile(
     r"|(?i:what (?:does|did)) (?P<worker>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*) (?i:do (?:for a living|for work|professionally))\b"
     r"|(?i:what (?:[a-z]+ )?(?:role|position|post|job|title|office) (?:does|did)) (?P<holder>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*) (?i:hold|have|play)\b)")
 _TYPES.append(("description", _DESCRIPTION, None))
+_ANSWER_PATTERN = {name: answer for name, _, answer in _TYPES}  # kind -> what a sentence with one contains
 # Kinds a detector sees reliably enough that a sentence without one is ranked below every sentence with one.
 STRICT = frozenset({"country", "city", "organisation", "person", "duration", "money", "daytime", "weekday", "direction"})
 # Kinds added after the scorer and the confidence model were fitted: a sentence with one gains a fixed
@@ -273,7 +274,7 @@ def has_kind(kind: str | None, sentence: str, question: str) -> bool:
             if _ORG_HEAD.search(name) and not all(_bare(w) in asked for w in name.split()):
                 return True
         return any(_bare(a) not in asked for a in _ACRONYM.findall(sentence))
-    pattern = next(p for n, _, p in _TYPES if n == kind)
+    pattern = _ANSWER_PATTERN[kind]
     if kind == "kinds":  # things, plural: "hospitals, schools, banks and markets", not "the army, police and units"
         return any(len(re.findall(r"[a-z]s\b", m.group(0))) >= 3 for m in pattern.finditer(sentence))
     return bool(pattern.search(sentence))
@@ -321,8 +322,7 @@ def answer_keys(kind: str | None, sentence: str, question: str) -> set[str]:
     if kind in ("money", "percent"):  # the figure: "$30 million" and "30 million dollars" agree on 30
         return mentions("number", sentence, question)
     if kind in ("weekday", "daytime", "direction"):  # the thing itself: "saturday", "midday", "southwestern"
-        pattern = next(p for n, _, p in _TYPES if n == kind)
-        return {m.group(0).lower() for m in pattern.finditer(sentence) if m.group(0).lower() not in question.lower()}
+        return {m.group(0).lower() for m in _ANSWER_PATTERN[kind].finditer(sentence) if m.group(0).lower() not in question.lower()}
     found = mentions(kind if kind in ("person", "organisation") else "name", sentence, question)
     keys = {m.split()[-1] for m in found if len(m.split()[-1]) > 1}
     if kind is None:

@@ -281,7 +281,8 @@ def _soft_overlap(embedder, question: str, literals, texts: list[str], floor: fl
     per_text = [_content_words(t) for t in texts]
     vocab = list(dict.fromkeys([*asked, *(w for ws in per_text for w in ws)]))
     index = {w: i for i, w in enumerate(vocab)}
-    sims = _embed(embedder, asked) @ _embed(embedder, vocab).T  # one batch for the new words
+    vecs = _embed(embedder, vocab)  # one batch for the words not seen before; the question's come first
+    sims = vecs[: len(asked)] @ vecs.T
     for n, words in enumerate(per_text):
         if words:
             best = sims[:, [index[w] for w in words]].max(axis=1)
