@@ -341,26 +341,33 @@ _QUOTED = re.compile(r"[“\"]([^“”\"]{2,80})[”\"]")
 def asked_noun(question: str) -> str | None:
     """The thing a "which/what X" question asks for ("company" in "Which company recently cut ties
     with ...?", "loan" in "which type of loan?"), when it is a plain word; None otherwise."""
+    words, _ = _asked_phrase(question)
+    return words[-1] if words else None
+
+
+def _asked_phrase(question: str) -> tuple[list[str], str]:
+    """The plain words of a "which/what X" phrase, the asked noun last ("passenger", "train", "service"),
+    and the question's text after the phrase."""
     found = list(_ASKED_NOUN.finditer(question))
     if not found:
-        return None
+        return [], ""
     # The question's own "which/what" opens a clause ("Instead of fixing what drives the revolt, what could
     # ...": the second) or follows a preposition ("for which age group"); a relative "what" follows a verb.
     opens = r"(^|[,;:]|\b(?:in|on|at|for|of|to|from|by|with|about|under|over))\s*$"
     m = next((f for f in found if re.search(opens, question[: f.start()], re.I)), None)
     if m is None:
         if any(re.search(r"(^|[,;:])\s*$", question[: w.start()]) for w in re.finditer(r"\b(?:which|what)\b", question, re.I)):
-            return None  # the question's own "what" asks for no noun ("what could ... end up stoking")
+            return [], ""  # the question's own "what" asks for no noun ("what could ... end up stoking")
         m = found[0]
     words = [w.strip("“”\"’'") for w in m.group(1).split()]
     if words and (words[0].lower() in _AUXILIARIES or words[0].lower().endswith("ed") or words[0].lower() == "else"):
-        return None  # "What does the BLA want", "What happened to ...", "What else ...": no noun is asked for
+        return [], ""  # "What does the BLA want", "What happened to ...", "What else ...": no noun is asked for
     # "Which airline suspended flights": the noun ends where a verb in the past tense begins
     cut = next((i for i, w in enumerate(words) if i and re.fullmatch(r"[a-z]{3,}ed", w)), len(words))
     words = [w for w in words[:cut] if w and w.lower() not in STOPWORDS and w.islower()]
     if len(words) >= 2 and re.fullmatch(r"[a-z]+[^siu]s", words[-1]):  # not "status", "crisis", "process"
         words.pop()  # "which animal tends to ...": the verb that follows, not the noun
-    return words[-1] if words else None
+    return words, question[m.end(1):]
 
 
 # Nouns that ask for a kind of answer rather than name a thing the articles must mention: "What percentage
@@ -384,10 +391,26 @@ def thing_asked(question: str) -> str | None:
     """The noun of "which X" when it names a specific class of thing ("airline", "vaccine") that the
     articles answering the question would mention; None for typed kinds (country, person) and for nouns
     that only shape the answer ("percentage", "role")."""
-    noun = asked_noun(question)
-    if not noun or analyse(question).kind is not None or noun.lower() in _GENERIC_NOUNS:
+    words, after = _asked_phrase(question)
+    if not words or analyse(question).kind is not None:
         return None
-    return noun
+    noun = words[-1]
+    if noun.lower() not in _GENERIC_NOUNS:
+        return noun
+    # "Which passenger train service was suspended ...?": the word before a generic noun names the class
+    # ("train") when the phrase is the clause's subject or object (a verb follows it), and is no adjective.
+    before = words[-2].lower() if len(words) >= 2 else ""
+    if (before and before not in _GENERIC_NOUNS and before not in _PLAIN_ADJECTIVES and not _ADJECTIVE_ENDING.search(before)
+            and re.match(r"\s*(?:is|are|was|were|has|have|had|did|does|do|will|would|can|could)\b", after, re.I)):
+        return before
+    return None
+
+
+# Adjectives a "which X" phrase often carries, which say nothing of the class asked for.
+_PLAIN_ADJECTIVES = {"new", "main", "major", "other", "first", "last", "latest", "big", "biggest", "large", "largest",
+                     "small", "key", "same", "specific", "particular", "exact", "own", "top", "different",
+                     "recent", "previous", "next", "popular", "famous", "certain", "overall", "final", "best"}
+_ADJECTIVE_ENDING = re.compile(r"(?:al|ic|ive|ous|ful|less|ed|able|ible|ary|ly|est)$")
 
 
 # "Which outlet reported ...?": the answer is the cited article's outlet ("Who reported ...?" asks for a person).

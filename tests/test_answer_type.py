@@ -200,6 +200,9 @@ def test_the_noun_a_which_question_asks_for(question, noun):
     ("At what point in the fighting were hospitals put on high alert?", None),  # "at the height of the fighting"
     ("During which phase of the violence did nearly 50 people die?", None),  # "in the initial wave"
     ("Which country did Pakistan blame?", None),  # a typed kind, checked by its own kind
+    ("Which passenger train service was suspended?", "train"),  # a generic noun: the word before it names the class
+    ("What is the legal status of the group?", None),  # an adjective before it does not
+    ("Apart from the army, which forces took part in the operations?", None),  # "took part": no noun phrase
 ])
 def test_the_thing_a_question_asks_for_that_answering_articles_mention(question, thing):
     from bot.answer_type import thing_asked
