@@ -20,6 +20,9 @@ _THING = re.compile(r"\b(it|its|(?:the|this|that|these|those) (?:group|groups|or
 
 _POSSESSIVE = {"its", "their", "theirs", "his", "hers"}  # "her" may be either: left as the name alone
 _NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of\s+)?[A-Z][\w’'.-]*)+")  # two or more capitalised words
+# Whose account a sentence gives, when it is no name: "According to the military, ...", "the ministry said".
+_SPEAKER = re.compile(r"\b(?:[Aa]ccording to (?P<a>the [a-z]+(?: [a-z]+)?)(?=,)|(?P<b>[Tt]he [a-z]+(?: [a-z]+)?) "
+                      r"(?:said|says|stated|claimed|reported|announced|added)\b)")
 
 
 def _main_name(previous_question: str, previous_answer: str, personal: bool) -> str | None:
@@ -40,8 +43,14 @@ def _main_name(previous_question: str, previous_answer: str, personal: bool) -> 
     if names:
         return names[-1] if personal else names[0]
     asked_lits = {l.text.lower() for l in extract(previous_question)}
-    return next((l.text for l in extract(first)
-                 if l.weight == 1.0 and not l.phrase and l.text[0].isalpha() and l.text.lower() not in asked_lits and len(l.text) > 2), None)
+    single = next((l.text for l in extract(first)
+                   if l.weight == 1.0 and not l.phrase and l.text[0].isalpha() and l.text.lower() not in asked_lits and len(l.text) > 2), None)
+    if single:
+        return single
+    # No name: the account's source ("According to the military, ...", "the ministry said") answered "Which body ...?".
+    m = _SPEAKER.search(first)
+    who = m and (m.group("a") or m.group("b")).lower()
+    return who if who and who.split()[-1] not in asked else None
 
 
 def standalone(question: str, conversation: Conversation | None) -> str:

@@ -148,6 +148,17 @@ def test_a_possessive_follow_up_names_the_outlet_the_previous_answer_gave(newsbo
     assert not follow.refused and "independently verified" in follow.answer.split("\n")[0]
 
 
+def test_a_pronoun_points_to_the_source_an_unnamed_answer_gave(newsbot):
+    conv = Conversation(4)
+    first = newsbot.ask("Which body released separate Friday and Saturday tallies of the militants killed?", conv)
+    assert first.answer.startswith("According to the military")
+
+    follow = newsbot.ask("And what did it say about the militants?", conv)
+
+    # no name in the answer: "it" is the account's source, not the previous question pasted on
+    assert follow.standalone_question == "And what did the military say about the militants?"
+
+
 def test_retrieved_lists_chunks_in_rank_order_and_timings_add_up(newsbot):
     answer = newsbot.ask("Who claimed responsibility for the attacks?")
     scores = [r.score for r in answer.retrieved]
