@@ -202,14 +202,15 @@ def open_bot(name: str, corpus_paths: list[Path], settings, llm):
 
 # ---------------------------------------------------------------- running and the table
 
-COLUMNS = ("acc", "any", "hit@1", "hit@5", "prec", "refused", "valid", "p50 s")
+COLUMNS = ("acc", "any", "hit@1", "hit@5", "prec", "refused", "else", "valid", "p50 s")
 
 
 def _figures(metrics: dict, rows) -> dict:
     refused = sum(r.refused for r in rows) / len(rows) if rows else None
     return {"acc": metrics["answer_accuracy"], "any": metrics["accuracy_any_cited"], "hit@1": metrics["hit@1"],
             "hit@5": metrics["hit@5"], "prec": metrics["citation_precision"],
-            "refused": None if refused is None else round(refused, 3), "valid": metrics["citation_validity"],
+            "refused": None if refused is None else round(refused, 3), "else": metrics.get("answered_right_elsewhere"),
+            "valid": metrics["citation_validity"],
             "p50 s": round(metrics["latency_p50_ms"] / 1000, 2)}
 
 
@@ -293,6 +294,7 @@ def main() -> int:
     minutes = (time.perf_counter() - started) / 60
     print(text)
     print(f"\n(acc: alias in the lead; any: alias anywhere in the reply; refused: share of questions refused; "
+          f"else: share of evidence-absent questions answered, in the lead, with the answer they had, from another article; "
           f"valid: citation validity; run time {minutes:.1f} min)")
     out = OUT / "results" / args.tag / "table.md"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -51,6 +51,9 @@ class Row:
     supporting: int = 0  # citations not marked as the other side of a disagreement
     supporting_precise: int = 0
     correct_anywhere: bool = False  # looser: an alias anywhere in the reply (any cited sentence)
+    # An evidence-absent question (its articles removed) answered in the lead with the answer it had
+    # (`was`): another article states it too, so the answer is right although a refusal was expected.
+    right_elsewhere: bool | None = None
 
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -86,11 +89,14 @@ def score_one(q: dict, a: dict, texts: dict[str, str], followup: bool) -> Row:
     def says(text: str) -> bool:
         return any(_contains(text, x) for x in q["answers"]) and all(_contains(text, x) for x in q.get("all_answers", []))
 
+    elsewhere = None
     if answerable:
         correct = not refused and says(lead(a["answer"]))
         anywhere = not refused and says(a["answer"])
     else:
         correct = anywhere = refused
+        if q.get("was"):
+            elsewhere = not refused and any(_contains(lead(a["answer"]), x) for x in q["was"])
     docs = list(dict.fromkeys(r["doc_id"] for r in a.get("retrieved", [])))
     gold = set(q["gold_doc_ids"])
     rank = next((i for i, d in enumerate(docs, 1) if d in gold), None) if gold else None
@@ -101,7 +107,7 @@ def score_one(q: dict, a: dict, texts: dict[str, str], followup: bool) -> Row:
     supporting = [c for c in cits if c.get("n") not in disputed]
     return Row(str(q["id"]), q["question"], answerable, followup, correct, refused, rank, len(cits), verbatim, precise,
                float(a.get("timings_ms", {}).get("total", 0.0)), a.get("answer", ""),
-               len(supporting), sum(1 for c in supporting if c["doc_id"] in gold), anywhere)
+               len(supporting), sum(1 for c in supporting if c["doc_id"] in gold), anywhere, elsewhere)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -138,6 +144,8 @@ def summarize(rows: list[Row]) -> dict:
         "answers_with_citations": ratio(sum(1 for r in ans if r.citations and not r.refused), len(ans)),
         "refusal_recall": ratio(sum(r.refused for r in ooc), len(ooc)),
         "refusal_precision": ratio(sum(1 for r in refused if not r.answerable), len(refused)),
+        # of the evidence-absent questions that carry the answer they had: answered with it from another article
+        "answered_right_elsewhere": ratio(sum(1 for r in ooc if r.right_elsewhere), sum(1 for r in ooc if r.right_elsewhere is not None)),
         "followup_accuracy": ratio(sum(r.correct for r in fu), len(fu)),
         "latency_p50_ms": round(percentile(lat, 50), 1),
         "latency_p95_ms": round(percentile(lat, 95), 1),

@@ -43,6 +43,20 @@ def test_scoring_counts_accuracy_citations_refusals_and_follow_ups():
     assert metrics["followup_accuracy"] == 0.0 and metrics["latency_p50_ms"] == 20
 
 
+def test_an_evidence_absent_question_answered_with_its_old_answer_is_counted_apart():
+    """Its articles removed, a question may still be answered from another article: that is reported
+    (`answered_right_elsewhere`), and it still counts as a missed refusal."""
+    questions = [{"id": str(n), "question": "Who rejected it?", "answers": [], "gold_doc_ids": [], "was": ["India"]}
+                 for n in range(3)] + [{"id": "x", "question": "Capital of France?", "answers": [], "gold_doc_ids": []}]
+    answers = [{"answer": "India rejected the claim. [1]", "refused": False},
+               {"answer": "The army said 92 died. [1]\nIndia rejected the claim. [2]", "refused": False},  # not in the lead
+               {"answer": "The articles do not cover this.", "refused": True},
+               {"answer": "Paris.", "refused": False}]
+    metrics, rows = score(questions, answers, TEXTS)
+    assert [r.right_elsewhere for r in rows] == [True, False, False, None]
+    assert metrics["answered_right_elsewhere"] == 0.333 and metrics["refusal_recall"] == 0.25
+
+
 def test_an_alias_matches_whatever_its_quotes_case_and_articles():
     """SQuAD's normalisation: a quiz alias in straight quotes matches the article's curly ones."""
     questions = [{"id": str(n), "question": "Which show?", "answers": [alias], "gold_doc_ids": ["a"]}
