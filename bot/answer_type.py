@@ -15,6 +15,9 @@ from functools import lru_cache
 from index.literals import Literal
 from index.text import STOPWORDS, root_tokens
 
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_DAYPARTS = "morning|afternoon|evening|night|midday|noon|midnight"  # parts of a day that date an event
+
 _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
     ("year", re.compile(r"\b(what|which|in what) year\b", re.I), re.compile(r"\b(1[89]|20)\d\d\b")),
     # "What percentage of ...?" wants a share: "51.3%", "35 percent".
@@ -38,16 +41,16 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
                 r"\b(second|minute|hour|day|week|month|year|decade)s?[\s-]long\b|\bovernight\b", re.I)),
     # "On what day of the week ...?" wants a weekday, not "a day before".
     ("weekday", re.compile(r"\b(what|which) day of the week\b", re.I),
-     re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tonight)\b", re.I)),
+     re.compile(rf"\b({_WEEKDAYS}|today|yesterday|tonight)\b", re.I)),
     # "What time of day ...?" wants a part of the day or a clock time, not "two days".
     ("daytime", re.compile(r"\b(what|which) time of (the )?day\b|\bwhat time (did|does|do|was|is|will)\b", re.I),
-     re.compile(r"\b(morning|midday|noon|afternoon|evening|night|midnight|dawn|dusk|daybreak|overnight|nightfall|o[’']clock|"
+     re.compile(rf"\b({_DAYPARTS}|dawn|dusk|daybreak|overnight|nightfall|o[’']clock|"
                 r"\d{1,2}(:\d\d)?\s*(am|pm|a\.m\.|p\.m\.))(?!\w)|\b\d{1,2}:\d\d\b", re.I)),
     ("time", re.compile(r"(?:^\s*|[.?!;:,]\s+|\b(?:and|or|but|since|until|from) )when\b|\bwhen\s*\?|\bwhat (date|day|time)\b|\bwhich (date|day)\b|\bhow long ago\b", re.I),
      # A date, day or time, not any word for a span ("in recent years", "a day before") nor the modal "may".
-     re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|june|july|august|"
+     re.compile(rf"\b({_WEEKDAYS}|january|february|march|april|june|july|august|"
                 r"september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|yesterday|today|"
-                r"tomorrow|tonight|overnight|morning|afternoon|evening|night|midday|noon|midnight|weekend)\b|(?-i:\bMay\b)|"
+                rf"tomorrow|tonight|overnight|{_DAYPARTS}|weekend)\b|(?-i:\bMay\b)|"
                 r"\b(last|next|this|coming|early|late|mid|earlier this|later this)[\s-](week|month|year|spring|summer|fall|autumn|"
                 r"winter|decade|century)\b|\b(\d+|a few|an?|one|two|three|four|five|six|seven|eight|nine|ten|few|several|couple of)\s+"
                 r"(hours?|days?|weeks?|months?|years?|decades?)\s+(ago|earlier|later|before|after|from now)\b|"
