@@ -151,12 +151,12 @@ _ROLE_FORMS = {**{past: root for root, past in _ROLE_VERBS.items()},  # question
                "creates": "creat", "establishes": "establish", "rules": "rule"}
 # "Who runs the provincial government?" is answered by whoever holds its top office, named by title.
 _GOVERNS = {"run", "govern", "rule"}
-_HEAD_OF_GOVERNMENT = re.compile(r"\b(chief minister|prime minister|first minister|president|premier|governor|mayor|"
-                                 r"chancellor|chief executive)\b", re.I)
+_HEADS = r"chief minister|prime minister|first minister|president|premier|governor|mayor|chancellor|chief executive"
+_HEAD_OF_GOVERNMENT = re.compile(rf"\b(?:{_HEADS})\b", re.I)
 # An official named by office alone answers "which official": the office is the answer a reader needs.
 _ASKS_OFFICIAL = re.compile(r"\b(?:which|what) (?:[\w’']+ ){0,2}(?:official|officials|authority|authorities)\b", re.I)
-_OFFICE = re.compile(r"\b(?:chief minister|prime minister|president|governor|mayor|(?:interior|defen[cs]e|foreign|finance|home|"
-                     r"information) minister|spokes(?:person|man|woman)|army chief|police chief|commissioner)\b", re.I)
+_OFFICE = re.compile(rf"\b(?:{_HEADS}|(?:interior|defen[cs]e|foreign|finance|home|information) minister|"
+                     r"spokes(?:person|man|woman)|army chief|police chief|commissioner)\b", re.I)
 _SPEECH_QUESTION = re.compile(
     r"\b(?:what|how) (?:did|does|do|has|have) (?P<agent>(?:(?!about\b)\S+ ){0,8}?\S+) (?:say|said|state|announce|claim|tell|respond|reply|"
     r"react|comment|write)\b", re.I)
