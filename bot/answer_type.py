@@ -153,6 +153,19 @@ _ROLE_FORMS = {**{past: root for root, past in _ROLE_VERBS.items()},  # question
 _GOVERNS = {"run", "govern", "rule"}
 _HEADS = r"chief minister|prime minister|first minister|president|premier|governor|mayor|chancellor|chief executive"
 _HEAD_OF_GOVERNMENT = re.compile(rf"\b(?:{_HEADS})\b", re.I)
+
+
+def role_words(question: str) -> str:
+    """Words that name the role a "Who leads/runs X?" question asks about ("leader"; the heads of
+    government for "runs"), for keyword retrieval: the answering sentence names the holder by title
+    ("Chief Minister Sarfraz Bugti"), and may share no other word with the question."""
+    holds = analyse(question).holds
+    if not holds:
+        return ""
+    root = _ROLE_FORMS[holds]
+    return _HEADS.replace("|", " ") if root in _GOVERNS else f"{root}er {root}or"
+
+
 # An official named by office alone answers "which official": the office is the answer a reader needs.
 _ASKS_OFFICIAL = re.compile(r"\b(?:which|what) (?:[\w’']+ ){0,2}(?:official|officials|authority|authorities)\b", re.I)
 _OFFICE = re.compile(rf"\b(?:{_HEADS}|(?:interior|defen[cs]e|foreign|finance|home|information) minister|"

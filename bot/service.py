@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot import evidence as ev
 from bot.answer import Answer, Citation, Retrieved
-from bot.answer_type import analyse, answer_words, asks_outlet, has_kind, mentions, thing_asked
+from bot.answer_type import analyse, answer_words, asks_outlet, has_kind, mentions, role_words, thing_asked
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.followup import rewrite_with_llm, standalone
@@ -126,7 +126,7 @@ class Newsbot:
             query = rewrite_with_llm(question, conversation, self.llm)
         query = query or standalone(question, conversation)
         corpus, retriever = state
-        hits = retriever.search(query) if question else []
+        hits = retriever.search(query, keywords=role_words(query)) if question else []
         retrieved_at = time.perf_counter()
         answer = Answer(question=question, answer="", refused=False, mode="extractive", id=id,
                         standalone_question=query if query != question else None)

@@ -106,12 +106,14 @@ class HybridRetriever(BaseRetriever):
             return []
         return self.corpus.keyword(query, k)
 
-    def search(self, query: str, top_k: int | None = None) -> list[Hit]:
+    def search(self, query: str, top_k: int | None = None, keywords: str = "") -> list[Hit]:
+        """The top passages for `query`; `keywords` are words the answer is likely written with
+        ("chief minister" for "Who runs the province?"), added to the keyword query only."""
         s = self.settings
         top_k = top_k or s.top_k
         query_vector = self.embedder.get_query_embedding(query)
         dense = self.dense(query_vector, s.dense_k)
-        keyword = self.keyword(query, s.bm25_k)
+        keyword = self.keyword(f"{query} {keywords}" if keywords else query, s.bm25_k)
         fused: dict[str, float] = {}
         for rank, (cid, _) in enumerate(dense):
             fused[cid] = fused.get(cid, 0) + 1 / (s.rrf_k + rank + 1)

@@ -301,6 +301,8 @@ def test_questions_whose_premise_no_article_states_are_refused(newsbot, question
     ("At what time of day did the gunmen strike?", "midday"),
     ("What does Jamil Ahmed Mashwani do for a living?", "security guard"),  # a description beside the name
     ("How often does the province see coordinated assaults on this scale?", "rare"),  # a frequency
+    # retrieved by the office's title ("Chief Minister"), which shares no other word with the question
+    ("Who runs Balochistan's provincial government?", "Sarfraz Bugti"),
 ])
 def test_typed_questions_are_answered_with_the_asked_for_thing(newsbot, question, expected):
     answer = newsbot.ask(question)
