@@ -73,6 +73,10 @@ def supports(claim: str, quote: str) -> bool:
 def split_answer(answer: str) -> list[str]:
     """Answer sentences, each keeping the markers that follow its full stop ("... said. [1]")."""
     text = re.sub(r"\s+", " ", answer).strip()
+    # A reply that opens with a marker puts each before its sentence ("[1] Hospitals were ... [2] ..."): the
+    # reader sees the claim first and the marker after it.
+    if re.match(r"\[\d{1,3}\]", text):
+        text = re.sub(r"((?:\[\d{1,3}\]\s*)+)([^\[]*)", lambda m: f"{m.group(2).strip()} {m.group(1).strip()} ", text).strip()
     # Markers move before the full stop so the splitter keeps them, also past closing quotes ('“Herof.” [1]');
     # there they go back after the quote.
     text = re.sub(r"([.!?][\"”’')\]]*)\s*((?:\[\d{1,3}\]\s*)+)", lambda m: " " + m.group(2).strip() + m.group(1) + " ", text)

@@ -83,6 +83,13 @@ def test_markers_after_the_full_stop_belong_to_the_sentence(sources):
     assert [[n for n, _ in v.cites] for v in verified] == [[1], [2]]
 
 
+def test_markers_written_before_their_sentences_go_after_them(sources):
+    """The bundled model sometimes opens each sentence with its marker; the reply must lead with the claim."""
+    verified = verify("[1] Pakistan’s military linked India to the violence. [2] India accused Pakistan of diverting attention.", sources)
+    assert [[n for n, _ in v.cites] for v in verified] == [[1], [2]]
+    assert verified[0].text == "Pakistan’s military linked India to the violence [1]."
+
+
 def test_an_unmarked_sentence_is_cited_to_the_sources_that_say_it(sources):
     [v] = verify("Pakistan’s military linked India to the violence.", sources)
     assert [n for n, _ in v.cites] == [1]
