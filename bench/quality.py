@@ -19,6 +19,8 @@ never copied into the repository):
                   nor the bot's replies, and scored before any change for them
   sample-new4     the same, bench/data/sample_new4.jsonl: 30 more, written the same way after sample-new3's changes
   sample-new5     the same, bench/data/sample_new5.jsonl: 30 more, written the same way after sample-new4's changes
+  sample-new6     the same, bench/data/sample_new6.jsonl: 30 more, written the same way after sample-new5's changes
+  sample-new7     the same, bench/data/sample_new7.jsonl: 30 more, by a second helper at the same time
 
 Accuracy is strict: an answer counts when an alias is in its lead (the first line, up to its first
 citation marks; `bot.evaluate.lead`); a refusal of an answerable question is wrong. "any" is the looser
@@ -52,7 +54,8 @@ HELDOUT_WEEKS = {
     "heldout2": ("20220624", "20220722", "20220819", "20220916", "20221014", "20221202"),
 }
 ALL_SETS = ("dev", "train", "heldout", "heldout2", "dev-absent", "heldout-absent", "heldout2-absent", "train-absent", "stress",
-            "sample", "sample-new", "sample-new2", "sample-new3", "sample-new4", "sample-new5")
+            "sample", "sample-new", "sample-new2", "sample-new3", "sample-new4", "sample-new5",
+            "sample-new6", "sample-new7")
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -135,6 +138,8 @@ def make_sets(names: list[str]) -> dict[str, tuple[list[Path], Path]]:
     sets["sample-new3"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new3.jsonl")
     sets["sample-new4"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new4.jsonl")
     sets["sample-new5"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new5.jsonl")
+    sets["sample-new6"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new6.jsonl")
+    sets["sample-new7"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new7.jsonl")
     return {n: sets[n] for n in names}
 
 
