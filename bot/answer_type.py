@@ -179,6 +179,10 @@ _ROLE_QUESTION = re.compile(
 # "What is the name of the army chief who ...?" is a role lookup too, when the role is a compound ("the
 # official who" may be named otherwise: "spokesperson").
 _NAMED_ROLE = re.compile(r"^\s*(?i:what(?:’s|'s| is| was) the name of|name) (?i:the|an?) (?P<role>[a-z]+(?: [a-z]+){1,2}) (?i:who|that|which)\b")
+# A role of a named organisation: "Which BLA spokesman ...?", "Who is the Foreign Office's spokesperson?"
+_ORG_ROLE = re.compile(r"^\s*(?:(?i:who (?:is|was) the)|(?i:which|what)) (?P<org>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*?)(?:[’']s)? "
+                       r"(?P<role>(?i:spokes(?:person|man|woman)|leader|chief|commander|founder|head|president|chair(?:man|person|woman)?))\b")
+_SPOKES = re.compile(r"spokes(?:person|man|woman)")
 _ACTOR_QUESTION = re.compile(r"^\s*who\s+(?:(?:has|have|had|did|does|do|will|would)\s+)?(?P<verb>[a-z]+)\b", re.I)
 _EXPLAINED = re.compile(r"\bwhy\b|^\s*how\b(?!\s+(?:many|much|long|old|far|often))", re.I)
 _CLASS_OF_THINGS = re.compile(r"^\s*(?:which|what)\s+(?:(?:kinds?|types?|sorts?)\s+of\b|(?!(?:is|was|does|has)\b)[a-z]+[^s\W]s\b)", re.I)
@@ -202,12 +206,13 @@ class Asks:
     count_of: str | None = None  # "arrested" in "How many militants were arrested?"
     holds: str | None = None  # "leads" in "Who leads the BLA?": a standing role, asked with a verb
     counted: str | None = None  # "children" in "How many children were killed?": what the figure counts
+    role_of: str | None = None  # "BLA" in "Who is the BLA spokesman?": whose the role is
 
     def describe(self) -> str:
         if self.agent:
             return f"what {self.agent} said"
         if self.role:
-            return f"who the {self.role} is"
+            return f"who the {self.role_of + ' ' if self.role_of else ''}{self.role} is"
         if self.counted and self.count_of:
             return f"how many {self.counted} were {self.count_of}"
         if self.counted:
@@ -238,6 +243,8 @@ def asking_sentence(question: str) -> str:
 def analyse(question: str) -> Asks:
     question = asking_sentence(question)
     kind = next((name for name, asks, _ in _TYPES if asks.search(question)), None)
+    if kind == "organisation" and asks_outlet(question):
+        kind = None  # "Which news organisation reported ...?" is answered by the cited article's outlet
     if kind is None and _NAME_QUESTION.search(question):
         kind = "name"
     agent = role = count_of = holds = counted = None
@@ -250,6 +257,9 @@ def analyse(question: str) -> Asks:
         words = m.group("role").split()
         # "deputy interior minister" -> "interior minister": the compound, not its rank; "chief of army staff" whole
         role = " ".join(words[words.index("of") - 1:] if "of" in words else words[-2:])
+    role_of = None
+    if m := _ORG_ROLE.match(question):  # "Which BLA spokesman ...?", "Who is the BLA spokesperson ...?"
+        kind, role, role_of = "person", m.group("role").lower(), re.sub(r"[’']s$", "", m.group("org"))
     if kind == "number" and (m := _COUNT_QUESTION.search(question)):
         count_of = m.group("verb").lower()
     # "Who leads/heads/founded X?" asks who holds a role (a person, named with the role: "leader",
@@ -263,7 +273,7 @@ def analyse(question: str) -> Asks:
                 break
             words.append(w)
         counted = " ".join(words) or None
-    return Asks(kind, agent, role, count_of, holds, counted)
+    return Asks(kind, agent, role, count_of, holds, counted, role_of)
 
 
 def has_kind(kind: str | None, sentence: str, question: str) -> bool:
@@ -381,9 +391,11 @@ def _asked_phrase(question: str) -> tuple[list[str], str]:
     # "Which airline suspended flights": the noun ends where a verb in the past tense begins
     cut = next((i for i, w in enumerate(words) if i and re.fullmatch(r"[a-z]{3,}ed", w)), len(words))
     words = [w for w in words[:cut] if w and w.lower() not in STOPWORDS and w.islower()]
-    if len(words) >= 2 and re.fullmatch(r"[a-z]+[^siu]s", words[-1]):  # not "status", "crisis", "process"
-        words.pop()  # "which animal tends to ...": the verb that follows, not the noun
-    return words, question[m.end(1):]
+    after = question[m.end(1):]
+    if (len(words) >= 2 and re.fullmatch(r"[a-z]+[^siu]s", words[-1])  # not "status", "crisis", "process"
+            and not re.match(r"\s*(?:is|are|was|were|has|have|had|did|does|do|will|would|can|could)\b", after, re.I)):
+        words.pop()  # "which animal tends to ...": the verb that follows, not the noun ("what attacks did": the noun)
+    return words, after
 
 
 # Nouns that ask for a kind of answer rather than name a thing the articles must mention: "What percentage
@@ -400,7 +412,10 @@ _GENERIC_NOUNS = {"percentage", "percent", "proportion", "share", "number", "amo
                   "point", "phase", "stage", "moment", "juncture", "aspect", "detail", "details", "factor", "factors",
                   # organisations, which articles name ("Norhaven Marine will buy ...") without the class word
                   "company", "firm", "business", "brand", "team", "club", "group", "organisation", "organization",
-                  "institution", "body", "entity"}
+                  "institution", "body", "entity",
+                  # words about wording ("Which adjective does the report apply to ...?"): what the text says, not a thing
+                  "adjective", "adjectives", "adverb", "noun", "verb", "expression", "label", "description", "nickname",
+                  "epithet", "descriptor", "characterisation", "characterization", "wording", "language", "quote"}
 
 
 def thing_asked(question: str) -> str | None:
@@ -408,11 +423,13 @@ def thing_asked(question: str) -> str | None:
     articles answering the question would mention; None for typed kinds (country, person) and for nouns
     that only shape the answer ("percentage", "role")."""
     words, after = _asked_phrase(question)
-    if not words or analyse(question).kind is not None:
+    if not words or analyse(question).kind is not None or asks_outlet(question):
         return None
     noun = words[-1]
-    if noun.lower() not in _GENERIC_NOUNS:
-        return noun
+    if noun.lower() in _PLAIN_ADJECTIVES or re.fullmatch(r"[a-z]{3,}est", noun.lower()):
+        return None  # "Which is the biggest of ...?": no class is named
+    if noun.lower() not in _GENERIC_NOUNS and re.sub(r"(?<=[^s])s$", "", noun.lower()) not in _GENERIC_NOUNS:
+        return noun  # "food items" is generic as "item" is
     # "Which passenger train service was suspended ...?": the word before a generic noun names the class
     # ("train") when the phrase is the clause's subject or object (a verb follows it), and is no adjective.
     before = words[-2].lower() if len(words) >= 2 else ""
@@ -425,17 +442,29 @@ def thing_asked(question: str) -> str | None:
 # Adjectives a "which X" phrase often carries, which say nothing of the class asked for.
 _PLAIN_ADJECTIVES = {"new", "main", "major", "other", "first", "last", "latest", "big", "biggest", "large", "largest",
                      "small", "key", "same", "specific", "particular", "exact", "own", "top", "different",
-                     "recent", "previous", "next", "popular", "famous", "certain", "overall", "final", "best"}
+                     "recent", "previous", "next", "popular", "famous", "certain", "overall", "final", "best",
+                     "further", "additional", "more", "such", "similar", "initial", "early", "earlier", "later"}
 _ADJECTIVE_ENDING = re.compile(r"(?:al|ic|ive|ous|ful|less|ed|able|ible|ary|ly|est)$")
 
 
 # "Which outlet reported ...?": the answer is the cited article's outlet ("Who reported ...?" asks for a person).
 _OUTLET = re.compile(r"\b(?:which|what) (?:news |media )?(?:outlets?|publications?|newspapers?|websites?|news agenc(?:y|ies)|"
+                     r"news organi[sz]ations?|media (?:organi[sz]ations?|houses?|groups?)|news (?:sites?|services?)|wire services?|"
                      r"broadcasters?)\b", re.I)
 
 
 def asks_outlet(question: str) -> bool:
     return bool(_OUTLET.search(question))
+
+
+# "From which city was the Daijiworld dispatch filed?", "Where is the report datelined?": the article's dateline.
+_DATELINE_QUESTION = re.compile(r"\b(?:from|in) (?:which|what) (?:city|town|place|capital)\b.*\b(?:filed|datelined|sent|dispatched)\b"
+                                r"|\bwhere (?:was|is|were|are) .*\b(?:filed|datelined|dispatched)\b"
+                                r"|\b(?:which|what) (?:city|town|place)\b.*\bdatelined\b|\bdateline\b", re.I)
+
+
+def asks_dateline(question: str) -> bool:
+    return bool(_DATELINE_QUESTION.search(question))
 
 
 # "According to the guard who witnessed it, ...", "..., according to a new poll?", "in the defence minister's
@@ -476,6 +505,22 @@ def report_of(question: str) -> Literal | None:
     return Literal(re.sub(r"[’']s$", "", name), 1.0) if name else None
 
 
+# "the report that mentions torched police stations", "In the report naming the US deputy chief of mission,
+# ...": an article picked out by what it says; the sentence that answers need not say it.
+_NAMING = re.compile(rf"\b{_REPORT}s?\s+(?:that|which)\s+(?:mentions|names|quotes|cites|notes|describes)\s+(?P<a>[^,?]+)"
+                     rf"|\b{_REPORT}s?\s+(?:naming|mentioning|quoting|citing|describing)\s+(?P<b>[^,?]+)", re.I)
+
+
+def report_naming(question: str) -> list[Literal]:
+    """What the question says the article it means mentions: the first three content words of the phrase."""
+    m = _NAMING.search(question)
+    if not m:
+        return []
+    words = [w.strip("’'.") for w in re.findall(r"[\w’'.-]+", m.group("a") or m.group("b"))
+             if w.lower() not in STOPWORDS or w.isupper()]
+    return [Literal(w, 1.0) for w in words[:3] if w]
+
+
 def new_name(sentence: str, question: str) -> bool:
     """Does the sentence name something the question does not: a capitalised name past its first word,
     or a short quoted title ("“Friends”", "“goblin mode”")? Answers to "which X" are mostly such names."""
@@ -492,7 +537,10 @@ def states(asks: Asks, sentence: str, similar) -> bool:
     sentence means what `word` means (a shared stem or a close word embedding)."""
     if asks.agent and not (Literal(asks.agent, 1.0).found_in(sentence) and _REPORTING.search(sentence)):
         return False
-    if asks.role and not Literal(asks.role, 1.0, phrase=True).found_in(sentence):
+    if asks.role and not re.search(r"(?<![\w-])" + _SPOKES.sub(_SPOKES.pattern, re.escape(asks.role)) + r"(?![\w-])", sentence, re.I):
+        return False
+    # "Who is the BLA spokesman?": a spokesman of the BLA, not India's ("Foreign Ministry spokesperson Jaiswal")
+    if asks.role_of and not Literal(asks.role_of, 1.0).found_in(sentence):
         return False
     if asks.count_of and not similar(asks.count_of, sentence):
         return False

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer_type import SOFT, STRICT, analyse, answer_keys, asked_noun, has_kind, new_name, report_of, source, states
+from bot.answer_type import SOFT, STRICT, analyse, answer_keys, asked_noun, asks_dateline, has_kind, new_name, report_naming, report_of, source, states
 from bot.scorer import FEATURES, confidence, confidence_features, probabilities, weight
 from index.literals import extract, match_fraction
 from index.retrieve import Hit, article_head
@@ -63,6 +63,7 @@ class Evidence:
     doc_literals: float = 1.0  # share of the question's years, figures and names its article has
     position: int = 0  # sentence number in its article
     features: np.ndarray | None = None  # bot.scorer.FEATURES, for fitting the scorer
+    dateline: bool = False  # opens with its article's dateline, when the question asks for it
 
 
 def _open_quotes(text: str) -> tuple[int, int]:
@@ -110,11 +111,12 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     """Candidate sentences from the top hits (deduplicated), best first."""
     seen: set[tuple[str, int]] = set()
     cands: list[Evidence] = []
+    opening = asks_dateline(question)  # "Where was the report datelined?": its first sentences, wherever the hit is
     for rank, hit in enumerate(hits[:max_hits]):
         # Whole sentences that overlap the passage: a chunk may start mid-sentence.
         sents = corpus.sentences(hit.doc_id)
         for i, s in enumerate(sents):
-            if s.end <= hit.start or s.start >= hit.end:
+            if (s.end <= hit.start or s.start >= hit.end) and not (opening and i < 2):
                 continue
             if (hit.doc_id, s.start) in seen or len(s.text.split()) < 6:  # bylines, headings
                 continue
@@ -151,7 +153,10 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     # The article the question names by dateline or outlet ("the report filed from Islamabad"): its head
     # states that name, so the sentences that answer need not repeat it.
     named = report_of(question)
-    in_text = [l for l in literals if not (named and l.text.lower() == named.text.lower())]
+    # ... or by something it says ("the report naming the US deputy chief of mission")
+    naming = report_naming(question)
+    said = {l.text.lower() for l in naming}
+    in_text = [l for l in literals if not (named and l.text.lower() == named.text.lower() or l.text.lower() in said)]
     noun_roots = set(root_tokens(noun)) if noun else set()
     # Keyword agreement weighted by rarity among the candidates: "blame" or "chief minister" decide more
     # than "Balochistan" or "attacks", which every candidate shares.
@@ -191,11 +196,29 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         c.score = float(p) + soft * c.typed + (weight("typed") if said_by and said_by.found_in(c.text) else 0.0)
         if named and named.found_in(article_head(corpus.docs[c.doc_id].metadata)):
             c.score += weight("typed")
-    if asks.kind in STRICT:  # "Which country ...?" is not answered by a sentence that names none
+        if naming and all(l.found_in(corpus.texts[c.doc_id]) for l in naming):
+            c.score += weight("typed")
+    if opening:  # "From which city was the dispatch filed?": the sentence opening with its dateline
+        for c in cands:
+            c.dateline = c.typed = opens_with_dateline(c.text, corpus.docs[c.doc_id].metadata)
+            c.score += 2 * weight("typed") * c.dateline
+    if opening or asks.kind in STRICT:  # "Which country ...?" is not answered by a sentence that names none
         cands.sort(key=lambda c: (c.typed, c.score), reverse=True)
     else:
         cands.sort(key=lambda c: c.score, reverse=True)
     return cands
+
+
+# "Islamabad, Feb 2: ...", "QUETTA (Reuters) — ...": where the article was filed, before its first sentence.
+_DATELINE = re.compile(r"[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,3}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
+                       r"\s*(?:\([^)]{2,40}\))?\s*[:—–]\s")
+
+
+def opens_with_dateline(text: str, meta: dict) -> bool:
+    """Does the sentence open with its article's dateline (the one its metadata states, or a dateline's form)?"""
+    stated = str(meta.get("dateline") or "").split(",")[0].strip()
+    text = text.lstrip()
+    return text.lower().startswith(stated.lower()) if stated else bool(_DATELINE.match(text))
 
 
 def _votes(cands: list[Evidence], scores: np.ndarray, kind: str | None, question: str, reach: float = 0.3) -> np.ndarray:
@@ -248,10 +271,13 @@ def stating(corpus: Corpus, hits: list[Hit], cands: list[Evidence], question: st
     if not required:
         return cands, []
     keep, best_missing = [], [l.text for l in required]
+    naming = report_naming(question)  # "the report naming X": X is stated by the article, anywhere in it
     for c in cands:
         hit = hits[c.hit_rank]
         meta = corpus.docs[c.doc_id].metadata
         passage = article_head(meta) + "\n" + hit.text + "\n" + _paragraph(corpus.texts[c.doc_id], c)
+        if naming and all(l.found_in(corpus.texts[c.doc_id]) for l in naming):
+            passage += "\n" + " ".join(l.text for l in naming)
         missing = [l.text for l in required if not l.found_in(passage)]
         if not missing:
             keep.append(c)

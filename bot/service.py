@@ -206,7 +206,8 @@ class Newsbot:
         # Bugti told ...") is evidence however little the rest of that sentence reads like the question.
         # The same for a name described beside it ("junior interior minister Talal Chaudhry said ...").
         if strongest < self.settings.retrieval.min_dense_score and not (
-                (asks.role or asks.holds or asks.kind == "description") and any(c.typed for c in shown)):
+                (asks.role or asks.holds or asks.kind == "description") and any(c.typed for c in shown)
+                or any(c.dateline for c in shown)):
             return f"best evidence is too weak (similarity {strongest:.2f} < {self.settings.retrieval.min_dense_score})"
         # The confidence model was fitted on quiz questions; "Who is X?" answered by a title or apposition
         # beside the name ("Quetta, the provincial capital,") is judged by that description instead.

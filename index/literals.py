@@ -48,9 +48,29 @@ class Literal:
         # Sexiest Man Alive"): the rest of it suffices.
         if all(found) or len(words) >= 3 and all(found[1:]):
             return True
-        return _acronym(self.text) is not None and bool(_acronym(self.text).search(text))
+        if _acronym(self.text) is not None and _acronym(self.text).search(text):
+            return True
+        # "New Delhi rejected ...": a capital named for its government is its country, and the other way round.
+        return any(_word_in(w, text) if " " not in w else Literal(w, 1.0, phrase=True).found_in(text)
+                   for w in _SAME_GOVERNMENT.get(self.text.lower(), ()))
 
 
+# Capitals that news names for their governments ("Washington", "Beijing"), with their countries' names
+# and adjectives. Written by hand: a short closed list, which no installed package carries.
+_CAPITALS = {
+    "washington": ("United States", "U.S.", "US", "American"), "beijing": ("China", "Chinese"),
+    "moscow": ("Russia", "Russian", "Kremlin"), "new delhi": ("India", "Indian"), "islamabad": ("Pakistan", "Pakistani"),
+    "kabul": ("Afghanistan", "Afghan"), "tehran": ("Iran", "Iranian"), "kyiv": ("Ukraine", "Ukrainian"),
+    "london": ("Britain", "British", "UK", "United Kingdom"), "paris": ("France", "French"), "berlin": ("Germany", "German"),
+    "tokyo": ("Japan", "Japanese"), "seoul": ("South Korea", "South Korean"), "pyongyang": ("North Korea", "North Korean"),
+    "ankara": ("Turkey", "Turkish"), "riyadh": ("Saudi Arabia", "Saudi"), "brussels": ("European Union", "EU"),
+    "ottawa": ("Canada", "Canadian"), "canberra": ("Australia", "Australian"), "dhaka": ("Bangladesh", "Bangladeshi"),
+    "cairo": ("Egypt", "Egyptian"), "taipei": ("Taiwan", "Taiwanese"), "baghdad": ("Iraq", "Iraqi"),
+    "damascus": ("Syria", "Syrian"), "caracas": ("Venezuela", "Venezuelan"), "havana": ("Cuba", "Cuban"),
+}
+_SAME_GOVERNMENT = {capital: (*names, capital.title()) for capital, names in _CAPITALS.items()} | {
+    name.lower(): (capital.title(),) for capital, names in _CAPITALS.items() for name in names[:1]}
+_QUOTES = set("'’‘\"“”")
 _MONTHS = {m[:3]: m for m in ("january", "february", "march", "april", "may", "june", "july", "august", "september",
                               "october", "november", "december")} | {"sept": "september"}
 
@@ -65,6 +85,8 @@ def _word_in(word: str, text: str) -> bool:
         forms.add(bare[:-1])
     if (full := _MONTHS.get(bare.lower())):
         forms.add(full)
+    if 2 <= len(bare) <= 4 and bare.isalpha() and bare.isupper():  # "US" is also written "U.S."
+        forms.add("".join(c + "." for c in bare))
     return any(re.search(r"(?<![\w])" + re.escape(f) + r"(?![\w])", text, re.I) for f in forms if f)
 
 
@@ -115,8 +137,12 @@ def extract(question: str) -> list[Literal]:
         # ("Which China-funded projects ...": "Which" opens it, and "China" is a name.)
         led = m.group(1).split()[0].lower() in _NOT_NAMES
         opening = " " not in name and not led and not re.search(r"[^\s.!?]", question[: m.start()].rstrip()[-1:] or ".")
+        # A quoted name ("called the campaign 'Operation Herof'") is what a text says, word for word.
+        closed = m.group(1)[-1] in _QUOTES or question[m.end() : m.end() + 1] in _QUOTES
+        quoted = question[m.start() - 1 : m.start()] in _QUOTES and closed and " " in name
+        name = name.rstrip("'’")
         if name and not _QUARTER.fullmatch(name) and not name.isdigit():
-            found.setdefault(name.lower(), Literal(name, 1.0, required=not (adjective or opening)))
+            found.setdefault(name.lower(), Literal(name, 1.0, required=not (adjective or opening), phrase=quoted))
     return list(found.values())
 
 

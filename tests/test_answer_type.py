@@ -203,6 +203,11 @@ def test_the_noun_a_which_question_asks_for(question, noun):
     ("Which passenger train service was suspended?", "train"),  # a generic noun: the word before it names the class
     ("What is the legal status of the group?", None),  # an adjective before it does not
     ("Apart from the army, which forces took part in the operations?", None),  # "took part": no noun phrase
+    ("What adjective does one report apply to the security response?", None),  # a word of the text, not a thing
+    ("Which is the biggest of Pakistan's provinces in land area?", None),  # a superlative names no class
+    ("Which food items were linked to the outbreak?", "food"),  # "items" is generic as "item" is
+    ("What further attacks did the BLA threaten?", "attacks"),  # "attacks did": the noun, not a verb
+    ("Which news organisation wrote that warnings helped?", None),  # the cited article's outlet answers it
 ])
 def test_the_thing_a_question_asks_for_that_answering_articles_mention(question, thing):
     from bot.answer_type import thing_asked
@@ -260,6 +265,8 @@ def test_counted_events_match_by_root_or_close_meaning_not_by_topic(embedder):
     ("Who leads the Baloch Liberation Army?", "who leads it"),
     ("Who founded the Baloch Liberation Army?", "who founded it"),
     ("What is the name of the army chief who ordered the operation?", "who the army chief is"),
+    # A role of a named organisation: India's foreign ministry spokesperson is no BLA spokesman.
+    ("Which BLA spokesman issued the group's online statement?", "no retrieved passage says who the BLA spokesman is"),
     # A specific kind of thing that no retrieved article mentions: whatever they say, it is not that.
     ("Which airline suspended flights to Quetta?", "no retrieved article mentions an airline"),
     ("Which cricket match was cancelled because of the attacks?", "no retrieved article mentions a match"),
@@ -333,6 +340,35 @@ def test_the_article_a_question_names_by_dateline_or_outlet(question, article):
     from bot.answer_type import report_of
     found = report_of(question)
     assert (found.text if found else None) == article
+
+
+@pytest.mark.parametrize("question, words", [
+    ("How does the report that mentions torched police stations characterise Quetta?", ["torched", "police", "stations"]),
+    ("In the report naming the US deputy chief of mission, which targets were hit?", ["US", "deputy", "chief"]),
+    ("In the report filed from Islamabad, what else did the insurgents hit?", []),  # a dateline: report_of
+])
+def test_the_article_a_question_picks_out_by_what_it_says(question, words):
+    from bot.answer_type import report_naming
+    assert [l.text for l in report_naming(question)] == words
+
+
+def test_the_article_a_question_picks_out_by_what_it_says_is_preferred(newsbot):
+    # Three outlets list Quetta, Gwadar, Mastung and Noshki; the one that mentions torched police stations
+    # calls them "key urban centres", in a sentence that does not mention the police stations.
+    answer = newsbot.ask("How does the report that mentions torched police stations characterise Quetta, Gwadar, "
+                         "Mastung and Noshki?")
+    assert "urban centres" in answer.answer.split("\n")[0]
+
+
+@pytest.mark.parametrize("question", ["From which city was the Daijiworld dispatch filed?",
+                                      "Where was the Daijiworld report datelined?"])
+def test_a_dateline_question_is_answered_by_the_sentence_opening_with_it(newsbot, question):
+    answer = newsbot.ask(question)
+    assert not answer.refused and answer.answer.startswith("Islamabad, Feb 2:")
+
+
+def test_a_dateline_question_about_an_article_without_one_is_refused(newsbot):
+    assert newsbot.ask("Where was the Asianet report filed?").refused  # its text states no dateline
 
 
 def test_the_article_the_question_names_is_preferred(newsbot):

@@ -260,6 +260,14 @@ def test_a_quarter_matches_in_either_spelling(question, text, found):
     ("Voters elected which Trump-backed Republican?", "Hageman, a Republican backed by Donald Trump, won.", True),
     ("Which outlet carried the Islamabad-datelined report?", "Islamabad, Feb 2: forces killed 145 militants.", True),
     ("Voters elected which Trump-backed Republican?", "Hageman, a Republican, won.", False),
+    # A capital named for its government is its country, and the other way round; "US" is also "U.S.".
+    ("What did New Delhi urge Islamabad to do?", "India urged Pakistan to address grievances.", True),
+    ("What did India say?", "New Delhi rejected the claim.", True),
+    ("What did the US deputy envoy say?", "U.S. deputy chief of mission Natalie Baker spoke.", True),
+    ("What did Beijing say?", "Moscow rejected the claim.", False),
+    # A quoted name is matched word for word, in order.
+    ("Which outlet called it 'Operation Herof'?", "a coordinated operation named “Herof”", False),
+    ("Which outlet called it 'Operation Herof'?", "dubbing it “Operation Herof” or the “black storm”", True),
 ])
 def test_names_match_through_openers_plurals_and_abbreviations(question, text, found):
     from index.literals import extract
