@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer_type import SOFT, STRICT, analyse, answer_keys, asked_noun, asks_dateline, has_kind, new_name, report_naming, report_of, source, states
+from bot.answer_type import SOFT, STRICT, analyse, answer_keys, asked_noun, asking_sentence, asks_dateline, has_kind, new_name, report_naming, report_of, source, states
 from bot.scorer import FEATURES, confidence, confidence_features, probabilities, weight
 from index.literals import extract, match_fraction
 from index.retrieve import Hit, article_head
@@ -331,6 +331,25 @@ def _similar_words(embedder, threshold: float = 0.62):
         return float((vecs[1:] @ vecs[0]).max()) >= bar
 
     return similar
+
+
+# Words that name the account rather than the event ("according to the Quetta-datelined report").
+_ACCOUNT_WORDS = {"report", "article", "account", "stori", "outlet", "statement", "piec", "dispatch"}
+
+
+def unsaid(question: str, sentence: str, embedder, bar: float = 0.55) -> tuple[list[str], int]:
+    """The asking sentence's content words (roots; names and figures aside) that the sentence has nothing
+    like, by root or word embedding (`_similar_words` at `bar`), and how many there were. "When will
+    schools reopen?" over "Quetta: ... reported a counter-insurgency operation": school, reopen."""
+    asked = asking_sentence(question)
+    roots = {r for r in focus_tokens(asked) if len(r) > 2 and r not in _ACCOUNT_WORDS}
+    words: dict[str, str] = {}  # root -> the question's word, for the note
+    for w in re.findall(r"[A-Za-z][\w’'-]*", asked):
+        for r in root_tokens(w):
+            if r in roots:
+                words.setdefault(r, w.lower())
+    similar = _similar_words(embedder)
+    return [w for r, w in words.items() if not similar(r, sentence, bar)], len(words)
 
 
 def pick(cands: list[Evidence], k: int, margin: float = 0.08) -> list[Evidence]:
