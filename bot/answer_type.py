@@ -258,7 +258,9 @@ def analyse(question: str) -> Asks:
         # "deputy interior minister" -> "interior minister": the compound, not its rank; "chief of army staff" whole
         role = " ".join(words[words.index("of") - 1:] if "of" in words else words[-2:])
     role_of = None
-    if m := _ORG_ROLE.match(question):  # "Which BLA spokesman ...?", "Who is the BLA spokesperson ...?"
+    # "Which BLA spokesman ...?", "Who is the BLA spokesperson ...?"; not "Which Russian commander ...?", where
+    # "Russian" may be written "Russia's" or left out.
+    if (m := _ORG_ROLE.match(question)) and not re.fullmatch(r"[A-Z][a-z]+(?:an|ian|ese|ish|i)", m.group("org")):
         kind, role, role_of = "person", m.group("role").lower(), re.sub(r"[’']s$", "", m.group("org"))
     if kind == "number" and (m := _COUNT_QUESTION.search(question)):
         count_of = m.group("verb").lower()

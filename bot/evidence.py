@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer_type import SOFT, STRICT, analyse, answer_keys, asked_noun, asking_sentence, asks_dateline, has_kind, new_name, report_naming, report_of, source, states
+from bot.answer_type import (SOFT, STRICT, analyse, answer_keys, asked_noun, asking_sentence, asks_dateline, has_kind,
+                             new_name, report_naming, report_of, source, states)
 from bot.scorer import FEATURES, confidence, confidence_features, probabilities, weight
 from index.literals import extract, match_fraction
 from index.retrieve import Hit, article_head
@@ -200,7 +201,7 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
             c.score += weight("typed")
     if opening:  # "From which city was the dispatch filed?": the sentence opening with its dateline
         for c in cands:
-            c.dateline = c.typed = opens_with_dateline(c.text, corpus.docs[c.doc_id].metadata)
+            c.dateline = c.typed = c.position < 2 and opens_with_dateline(c.text, corpus.docs[c.doc_id].metadata)
             c.score += 2 * weight("typed") * c.dateline
     if opening or asks.kind in STRICT:  # "Which country ...?" is not answered by a sentence that names none
         cands.sort(key=lambda c: (c.typed, c.score), reverse=True)

@@ -75,6 +75,11 @@ from bot.answer_type import Asks, analyse, answer_keys, asked_noun, has_kind, ne
     ("Serena Williams pulled off an upset of the No. 2 seed at the U.S. Open. Who did she defeat?", Asks("name")),
     ("Who won the U.S. Open?", Asks("name")),  # "U.S." ends no sentence that asks
     ("What percentage of babies in the UK were born out of wedlock last year?", Asks("percent")),
+    # A role of a named organisation, stated with it; not of a demonym ("Russian" may be written "Russia's").
+    ("Which BLA spokesman issued the statement?", Asks("person", role="spokesman", role_of="BLA")),
+    ("Who is the White House spokesperson?", Asks("person", role="spokesperson", role_of="White House")),
+    ("Which Russian commander led the assault?", Asks("person")),
+    ("Which news organisation reported it first?", Asks(None)),  # the outlet, not a named group
 ])
 def test_questions_are_analysed(question, asks):
     assert analyse(question) == asks
