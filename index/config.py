@@ -55,6 +55,9 @@ class RetrievalSettings(Strict):
     near_duplicate_threshold: float = Field(0.8, gt=0, le=1)
     reranker: str | None = None
     rerank_top: int = Field(20, ge=1)
+    # Questions about the present ("this week", "recently", "the latest"): hits from articles published more
+    # than this many days before the newest retrieved article rank after the rest. None: off.
+    recent_days: int | None = Field(90, ge=1)
 
 
 class FeedSettings(Strict):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
@@ -27,6 +28,32 @@ _WORD = re.compile(r"\w+")
 PASSAGE_SHARE = 0.5
 TITLE_WEIGHT = 0.5
 _FIGURE_OR_NAME = re.compile(r"\b(?:\d[\d,.]*|[A-Z][\w’'-]+)\b")
+
+
+# A question about the present: "this week", "recently", "the latest", "a new song" ("New York" is a name).
+_ABOUT_NOW = re.compile(r"\b(?:[Tt]his (?:week|month|year|season|weekend)|[Ll]ast week|[Rr]ecent(?:ly)?|[Ll]atest|[Nn]ewest|new)\b")
+
+
+def about_now(question: str) -> bool:
+    return bool(_ABOUT_NOW.search(question))
+
+
+def fresh_first(items: list, published, days: int) -> list:
+    """The items whose article was published within `days` of the newest one's, in their order, then the
+    rest (older or undated); unchanged when none is dated. `published(item)` is its ISO date or None."""
+    dates = [_day(published(x)) for x in items]
+    newest = max((d for d in dates if d), default=None)
+    if newest is None:
+        return items
+    fresh = [i for i, d in enumerate(dates) if d and (newest - d).days <= days]
+    return [items[i] for i in fresh] + [x for i, x in enumerate(items) if i not in set(fresh)]
+
+
+def _day(published: str | None) -> date | None:
+    try:
+        return date.fromisoformat(str(published)[:10]) if published else None
+    except ValueError:
+        return None
 
 
 def article_head(meta: dict) -> str:
@@ -141,7 +168,15 @@ class HybridRetriever(BaseRetriever):
             self._rerank(query, candidates)
         self._rerank_news(query_vector, literals, candidates)
         candidates.sort(key=lambda h: h.score, reverse=True)
-        return self._select(candidates, top_k)
+        hits = self._select(candidates, top_k)
+        if s.recent_days and about_now(query):
+            hits = self._fresh_first(hits, s.recent_days)
+        return hits
+
+    def _fresh_first(self, hits: list[Hit], days: int) -> list[Hit]:
+        """`fresh_first` over the hits' articles: "Beyoncé released a new song this week" is not answered by
+        the 2014 coverage of her last album."""
+        return fresh_first(hits, lambda h: self.corpus.docs[h.doc_id].metadata.get("published_at"), days)
 
     def _rerank_news(self, query_vector: list[float], literals, candidates: list[Hit]) -> None:
         """Second stage over the fused candidates, with what news articles carry besides the passage:

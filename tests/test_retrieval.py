@@ -149,6 +149,15 @@ def test_a_figure_in_the_question_ranks_the_article_stating_it_first(retriever):
     assert retriever.search("Which Harbor Cup had 72 boats?")[0].doc_id == "regatta-2021"
 
 
+def test_a_question_about_the_present_ranks_the_newest_coverage_first(retriever):
+    # The year is in no text: without the date preference every season looks alike to the question.
+    plain = HybridRetriever(retriever.corpus, RetrievalSettings(recent_days=None), retriever.embedder)
+    assert doc_ids(plain.search("Who won the Harbor Cup regatta this year?"))[0] != "regatta-2021"
+    hits = retriever.search("Who won the Harbor Cup regatta this year?")
+    assert hits[0].doc_id == "regatta-2021"  # the other seasons were published a year or more before it
+    assert doc_ids(retriever.search("Who won the Harbor Cup regatta?")) == doc_ids(plain.search("Who won the Harbor Cup regatta?"))
+
+
 def test_near_identical_seasons_are_not_mistaken_for_syndicated_copies(retriever):
     hits = retriever.search("Who won the Harbor Cup regatta?")
     assert sorted(doc_ids(hits[:4])) == [f"regatta-{y}" for y in sorted(SEASONS)]
