@@ -45,8 +45,8 @@ def fresh_first(items: list, published, days: int) -> list:
     newest = max((d for d in dates if d), default=None)
     if newest is None:
         return items
-    fresh = [i for i, d in enumerate(dates) if d and (newest - d).days <= days]
-    return [items[i] for i in fresh] + [x for i, x in enumerate(items) if i not in set(fresh)]
+    fresh = [bool(d and (newest - d).days <= days) for d in dates]
+    return [x for x, f in zip(items, fresh) if f] + [x for x, f in zip(items, fresh) if not f]
 
 
 def _day(published: str | None) -> date | None:
