@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from index.literals import Literal
-from index.text import STOPWORDS, root_tokens
+from index.text import STOPWORDS, root_tokens, sentences
 
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _DAYPARTS = "morning|afternoon|evening|night|midday|noon|midnight"  # parts of a day that date an event
@@ -229,14 +229,14 @@ class Asks:
         return bool(self.agent or self.role or self.count_of or self.holds or self.counted)
 
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
 _WH_WORD = re.compile(r"\b(who|whom|whose|what|which|where|when|why|how)\b", re.I)
 
 
 def asking_sentence(question: str) -> str:
     """The sentence that asks, in a question that first sets the scene ("Actor Tony Dow died this week. Which
     show ...?"): the last one, when it has a question word; else the whole question."""
-    last = _SENTENCE_BREAK.split(question.strip())[-1]
+    parts = sentences(question.strip())  # the articles' splitter: "J.D. Vance" and "U.S." end no sentence
+    last = parts[-1].text if parts else question.strip()
     return last if last != question.strip() and _WH_WORD.search(last) else question
 
 
@@ -521,6 +521,20 @@ def report_naming(question: str) -> list[Literal]:
     words = [w.strip("’'.") for w in re.findall(r"[\w’'.-]+", m.group("a") or m.group("b"))
              if w.lower() not in STOPWORDS or w.isupper()]
     return [Literal(w, 1.0) for w in words[:3] if w]
+
+
+def offers(kind: str | None, sentence: str, question: str) -> bool | None:
+    """Does the sentence offer an answer of the kind asked that the question does not already state: a
+    figure, a place, a person, an organisation, or for other "what/which" questions a name or quoted
+    title? None for the kinds answered by an explanation or a common noun (why, what kinds), which no
+    detector reads off a sentence."""
+    if kind in SOFT or _EXPLAINED.search(question) or _SPEECH_QUESTION.search(question):
+        return None
+    if kind in (None, "name"):
+        return new_name(sentence, question) or bool(mentions("number", sentence, question))
+    if kind in ("number", "year", "country", "city", "state", "person", "organisation"):
+        return bool(mentions(kind, sentence, question))
+    return has_kind(kind, sentence, question)
 
 
 def new_name(sentence: str, question: str) -> bool:

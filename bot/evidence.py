@@ -10,12 +10,12 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from bot.answer_type import (SOFT, STRICT, analyse, answer_keys, asked_noun, asking_sentence, asks_dateline, has_kind,
-                             new_name, report_naming, report_of, source, states)
+                             new_name, offers, report_naming, report_of, source, states)
 from bot.scorer import FEATURES, confidence, confidence_features, probabilities, weight
 from index.literals import extract, match_fraction
 from index.retrieve import Hit, article_head
@@ -108,6 +108,17 @@ def focus_tokens(question: str, literals=None) -> set[str]:
     return set(root_tokens(question)) - named
 
 
+def _focus(question: str, literals) -> str:
+    """The question without its names and figures: what is asked ("net profit"), which the full question's
+    embedding drowns under "Acme Industrial ... second quarter of 2021"; and as a statement: "Which group
+    carried out the attacks?" reads like "carried out the attacks"."""
+    focus = question
+    for lit in literals:
+        if lit.required and not lit.phrase:
+            focus = re.sub(re.escape(lit.text), " ", focus, flags=re.I)
+    return _WH.sub(" ", focus).strip(" ?") or focus
+
+
 def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: int = 8) -> list[Evidence]:
     """Candidate sentences from the top hits (deduplicated), best first."""
     seen: set[tuple[str, int]] = set()
@@ -121,8 +132,8 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
                 continue
             if (hit.doc_id, s.start) in seen or len(s.text.split()) < 6:  # bylines, headings
                 continue
-            if s.text.rstrip(" ”\"’'").endswith("?"):  # a question states nothing (quiz pages repeat the question)
-                continue
+            if s.text.rstrip(" ”\"’'").endswith(("?", ":")):  # a question states nothing (quiz pages repeat the
+                continue  # question), nor does a list's heading ("Here are the highest gas prices in the U.S.:")
             seen.add((hit.doc_id, s.start))
             start, end = quoted_span(corpus.texts[hit.doc_id], sents, i)
             if (hit.doc_id, start, -end) in seen:  # two sentences of one quotation: one candidate
@@ -132,17 +143,18 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
             cands.append(Evidence(hit.doc_id, start, end, text, 0.0, 0.0, rank, doc_literals=hit.literal_match, position=i))
     if not cands:
         return []
-    q = np.asarray(embedder.get_query_embedding(question), dtype="float32")
+    def query(text: str) -> np.ndarray:
+        return np.asarray(embedder.get_query_embedding(text), dtype="float32")
+
+    q = query(question)
     literals = extract(question)
-    # The same question without its names and figures: what is asked ("net profit"), which the full
-    # question's embedding drowns under "Acme Industrial ... second quarter of 2021".
-    focus = question
-    for lit in literals:
-        if lit.required and not lit.phrase:
-            focus = re.sub(re.escape(lit.text), " ", focus, flags=re.I)
-    # ... and as a statement: "Which group carried out the attacks?" reads like "carried out the attacks".
-    focus = _WH.sub(" ", focus).strip(" ?") or focus
-    q_focus = np.asarray(embedder.get_query_embedding(focus), dtype="float32") if focus != question else q
+    focus = _focus(question, literals)
+    q_focus = query(focus) if focus != question else q
+    # A question that first sets the scene ("The Emmys were presented on Monday. Which show won best drama?")
+    # is answered by a sentence about what its last sentence asks; the scene alone is restated by many.
+    # Measured offline on the dumped candidates of train and dev (bench/quality_runs.md, session 19).
+    ask = asking_sentence(question)
+    q_ask, q_ask_focus = (q, q_focus) if ask == question else (query(ask), query(_focus(ask, extract(ask))))
     vecs = _embed(embedder, [c.text for c in cands])
     # Names and figures are checked per article (doc_literals); within the article, the sentence that
     # answers is the one about what is asked ("net profit"), not the one that repeats the names.
@@ -187,13 +199,20 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
                 min(3, len(set(docs[agree[n]]) - {c.doc_id})) / 3, 0.0, new_name(c.text, question),
                 bool(noun_roots and noun_roots <= tokens), paraphrase[n])
         c.features = x[n]
-    x[:, FEATURES.index("vote")] = _votes(cands, probabilities(x), asks.kind, question)
+    # The scorer reads the asking sentence (cosine: it alone; focus: the mean of both); the features kept
+    # for the confidence model are those it was fitted on, of the whole question.
+    scored = x.copy()
+    if ask != question:
+        cosine, focus_ = FEATURES.index("cosine"), FEATURES.index("focus")
+        scored[:, cosine] = vecs @ q_ask
+        scored[:, focus_] = (x[:, focus_] + vecs @ q_ask_focus) / 2
+    x[:, FEATURES.index("vote")] = scored[:, FEATURES.index("vote")] = _votes(cands, probabilities(scored), asks.kind, question)
     # Kinds added after the fit (answer_type.SOFT) weigh as much as "typed" does in the fitted scorer.
     soft = weight("typed") if asks.kind in SOFT else 0.0
     # So does a sentence giving the account the question names ("According to the guard, ...").
     said_by = source(question)
     # ... or comes from the article it names by dateline or outlet.
-    for c, p in zip(cands, probabilities(x)):
+    for c, p in zip(cands, probabilities(scored)):
         c.score = float(p) + soft * c.typed + (weight("typed") if said_by and said_by.found_in(c.text) else 0.0)
         if named and named.found_in(article_head(corpus.docs[c.doc_id].metadata)):
             c.score += weight("typed")
@@ -351,6 +370,25 @@ def unsaid(question: str, sentence: str, embedder, bar: float = 0.55) -> tuple[l
                 words.setdefault(r, w.lower())
     similar = _similar_words(embedder)
     return [w for r, w in words.items() if not similar(r, sentence, bar)], len(words)
+
+
+def continued(corpus: Corpus, lead: Evidence, question: str, max_chars: int = 700) -> Evidence:
+    """The lead sentence and the one after it, when the lead only restates the question (it offers no
+    answer of the kind asked, `answer_type.offers`) and the next sentence does: news states the event
+    first and who or what it was next ("... voters in Wyoming elected a Trump-backed candidate." /
+    "Cheney ... lost to Harriet Hageman, ..."). Measured in bench/quality_runs.md (session 19)."""
+    kind = analyse(question).kind
+    if offers(kind, lead.text, question) is not False:
+        return lead
+    text = corpus.texts[lead.doc_id]
+    sents = corpus.sentences(lead.doc_id)
+    i = next((n for n, s in enumerate(sents) if s.start >= lead.end), None)
+    if i is None or len(sents[i].text.split()) < 6:
+        return lead  # the article's last sentence, or a heading or byline after it
+    start, end = quoted_span(text, sents, i, max_chars)
+    if start < lead.end or end - lead.start > max_chars or not offers(kind, text[start:end], question):
+        return lead
+    return replace(lead, end=end, text=text[lead.start : end])
 
 
 def pick(cands: list[Evidence], k: int, margin: float = 0.08) -> list[Evidence]:

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 FEATURES = (
-    "cosine",         # question . sentence (embeddings)
-    "focus",          # question without its names and figures . sentence
+    "cosine",         # question . sentence (embeddings); the sentence score reads a multi-sentence question's asking one
+    "focus",          # question without its names and figures . sentence; for the score, mean with the asking one's
     "overlap",        # the question's content words in the sentence, weighted by rarity among candidates
     "typed",          # has the kind of thing asked for (answer_type), and states the question's premise
     "bound",          # "how many civilians": a figure counting that noun

@@ -137,6 +137,8 @@ class Newsbot:
             answer.answer, answer.refused, answer.mode, answer.note = REFUSAL, True, "refused", why_not
         else:
             chosen = ev.pick(cands, self.settings.answer.max_passages)
+            lead = chosen[0] = ev.continued(corpus, chosen[0], query)
+            chosen[1:] = [c for c in chosen[1:] if not (c.doc_id == lead.doc_id and lead.start <= c.start < lead.end)]
             done = False
             if self.llm:
                 t = time.perf_counter()
@@ -279,7 +281,7 @@ class Newsbot:
     def _extract(corpus: Corpus, answer: Answer, chosen: list[ev.Evidence]) -> None:
         lines = []
         for i, e in enumerate(chosen, 1):
-            lines.append(f"{e.text} [{i}]")
+            lines.append(f"{' '.join(e.text.split())} [{i}]")  # one line per quote, even one across paragraphs
             answer.citations.append(_citation(corpus, i, e.doc_id, e.text))
         answer.answer, answer.mode = "\n".join(lines), "extractive"
 
@@ -293,7 +295,7 @@ class Newsbot:
         for e in sides:
             n = len(answer.citations) + 1
             answer.citations.append(_citation(corpus, n, e.doc_id, e.text))
-            answer.answer += f"\n{e.text} [{n}]"
+            answer.answer += f"\n{' '.join(e.text.split())} [{n}]"
             differing.append(n)
         if differing:
             first = next((c.n for c in answer.citations if c.quote == anchor.text), 1)

@@ -375,7 +375,7 @@ class TelegramFrontend:
             return
         limit = int(self.tg.max_upload_mb * 1024 * 1024)
         if doc.file_size is not None and doc.file_size > limit:
-            await self._reply(message, f"{esc(name)} is {doc.file_size / 1e6:.1f} MB; the limit is "
+            await self._reply(message, f"{esc(name)} is {doc.file_size / (1024 * 1024):.3g} MB; the limit is "
                                        f"{self.tg.max_upload_mb:g} MB.")
             return
         async with _typing(message):

@@ -3,6 +3,7 @@ interface, recording its prompts, replying from a script) to drive verification,
 
 from __future__ import annotations
 
+import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,7 +12,11 @@ import pytest
 from bot.conversation import Conversation
 from bot.llm import LLMError
 from bot.prompts import render
-from conftest import FakeLLM, prompt_sources
+from bot.service import Newsbot
+from conftest import DIM, FakeLLM, make_settings, prompt_sources
+from index.config import IndexSettings
+from index.ingest import ingest
+from index.store import IndexStore
 
 
 def check_citations(answer, texts: dict[str, str]) -> None:
@@ -262,3 +267,39 @@ def test_a_generated_answer_may_not_choose_between_the_names_its_best_evidence_g
         Newsbot._check_relevant(question, winner_only, chosen)
     both = verify("Felix Dorrance won the 2018 Northbridge Open final, beating Mateo Irigoyen [1].", [Source(1, "d", best)])
     Newsbot._check_relevant(question, both, chosen)  # the reader can see who lost
+
+
+# A report that states the event first and who it was next, as news leads do.
+ELECTION = [
+    {"id": "ostmark", "source": "Valley Courier", "title": "Ostmark picks a reformer", "published_at": "2024-05-06",
+     "text": "Voters in Ostmark elected a reform candidate as mayor on Sunday, ending twenty years of rule by the old guard.\n"
+             "Karin Vell, a former school teacher, took 54 percent, the board said.\n"
+             "Turnout was the highest since the town's first free election, and counting took until midnight."},
+    {"id": "ferry", "source": "Valley Courier", "title": "Ferry fares rise", "published_at": "2024-05-03",
+     "text": "The lake ferry will cost more from June, the operator said on Friday. A return ticket rises to 12 euros, "
+             "and season passes by a tenth. The operator blamed fuel prices and the cost of a new landing stage."},
+]
+
+
+@pytest.fixture(scope="module")
+def election_bot(tmp_path_factory, embedder):
+    root = tmp_path_factory.mktemp("election")
+    (root / "news.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ELECTION))
+    ingest([root / "news.jsonl"], IndexStore(root / "index"), IndexSettings(), embedder, DIM)
+    return Newsbot(make_settings(root / "index"), llm=None)
+
+
+def test_a_lead_that_only_restates_the_question_goes_on_to_the_sentence_that_answers(election_bot):
+    answer = election_bot.ask("Voters in Ostmark elected which reformer as mayor on Sunday?")
+    assert not answer.refused, answer.note
+    lead = answer.answer.splitlines()[0]
+    assert lead.startswith("Voters in Ostmark elected") and "Karin Vell" in lead and lead.endswith("[1]")
+    quote = answer.citations[0].quote  # both sentences, verbatim across the paragraph break
+    assert quote.endswith("the board said.") and "\n" in quote
+    check_citations(answer, election_bot.corpus.texts)
+
+
+def test_a_lead_that_names_the_answer_stands_alone(election_bot):
+    answer = election_bot.ask("Which former school teacher took 54 percent in the Ostmark mayoral election?")
+    assert not answer.refused, answer.note
+    assert answer.citations[0].quote == "Karin Vell, a former school teacher, took 54 percent, the board said."

@@ -4,7 +4,7 @@ import pytest
 
 from bot import evidence as ev
 from index.literals import Literal
-from bot.answer_type import Asks, analyse, answer_keys, asked_noun, has_kind, new_name, source, states
+from bot.answer_type import Asks, analyse, answer_keys, asked_noun, asking_sentence, has_kind, new_name, offers, source, states
 
 
 @pytest.mark.parametrize("question, asks", [
@@ -176,6 +176,35 @@ def test_sentences_have_the_kind_asked_for(kind, sentence, question, expected):
 ])
 def test_sentences_offer_answers_that_other_outlets_wordings_share(question, sentence, keys):
     assert answer_keys(analyse(question).kind, sentence, question) == keys
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    # A lead that restates the question offers nothing it does not already say ...
+    ("Liz Cheney lost after voters in Wyoming elected which Trump-backed Republican?",
+     "Republican Liz Cheney lost after voters in Wyoming elected a Trump-backed candidate.", False),
+    ("Where is Texas Pete hot sauce actually made?", "A man sued Texas Pete after he learned it isn't made in Texas.", False),
+    ("How many Republicans supported the bill?", "The Senate on Tuesday passed the bill with Republican support.", False),
+    # ... the sentence after it does
+    ("Liz Cheney lost after voters in Wyoming elected which Trump-backed Republican?", "Cheney lost to Harriet Hageman, a lawyer.", True),
+    ("Where is Texas Pete hot sauce actually made?", "Instead, it is made in Winston-Salem, North Carolina.", True),
+    ("How many Republicans supported the bill?", "All Democrats and 12 Republicans backed it.", True),
+    # Explanations and common nouns are not read off a sentence
+    ("Why did the Senate pass the bill?", "The Senate passed the bill.", None),
+])
+def test_a_sentence_offers_an_answer_the_question_does_not_state(question, sentence, expected):
+    assert offers(analyse(question).kind, sentence, question) is expected
+
+
+@pytest.mark.parametrize("question, asking", [
+    ("Actor Matthew Perry's memoir was released on Nov. 1. The actor is best known for which sitcom?",
+     "The actor is best known for which sitcom?"),
+    ("Republican Ohio Senate candidate J.D. Vance is the author of which book?",
+     "Republican Ohio Senate candidate J.D. Vance is the author of which book?"),  # initials end no sentence
+    ("The U.S. Senate passed it. How many Republicans voted for it?", "How many Republicans voted for it?"),
+    ("Who denied involvement?", "Who denied involvement?"),
+])
+def test_the_sentence_that_asks(question, asking):
+    assert asking_sentence(question) == asking
 
 
 @pytest.mark.parametrize("question, noun", [
