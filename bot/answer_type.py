@@ -360,7 +360,8 @@ def answer_keys(kind: str | None, sentence: str, question: str) -> set[str]:
 
 _ASKED_NOUN = re.compile(r"\b(?:which|what)\s+(?:(?:kinds?|types?|sorts?|forms?)\s+of\s+)?((?:[“”\"’'\w-]+\s+){0,3}?[“”\"’'\w-]+?)"
                          r"(?=\s+(?:is|are|was|were|has|have|had|did|does|do|will|would|can|could|to|of|in|on|at|from|for|"
-                         r"that|this|these|those|with|by|after|before|as|[a-z]+ly)\b|\s*[?,.:]|$)", re.I)
+                         r"that|this|these|those|with|by|after|before|as|between|near|along|across|into|during|against|through|"
+                         r"around|among|within|[a-z]+ly)\b|\s*[?,.:]|$)", re.I)
 # "What does/will X ...": a subject and a verb follow, no noun ("What is the nickname ..." still has one).
 _AUXILIARIES = {"do", "does", "did", "will", "would", "can", "could", "should", "may", "might", "must"}
 _QUOTED = re.compile(r"[“\"]([^“”\"]{2,80})[”\"]")
@@ -415,6 +416,8 @@ _GENERIC_NOUNS = {"percentage", "percent", "proportion", "share", "number", "amo
                   # organisations, which articles name ("Norhaven Marine will buy ...") without the class word
                   "company", "firm", "business", "brand", "team", "club", "group", "organisation", "organization",
                   "institution", "body", "entity",
+                  # where, not what ("Which law-enforcement facilities were attacked?": "police stations")
+                  "facility", "facilities", "site", "location",
                   # words about wording ("Which adjective does the report apply to ...?"): what the text says, not a thing
                   "adjective", "adjectives", "adverb", "noun", "verb", "expression", "label", "description", "nickname",
                   "epithet", "descriptor", "characterisation", "characterization", "wording", "language", "quote"}

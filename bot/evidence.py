@@ -353,8 +353,13 @@ def _similar_words(embedder, threshold: float = 0.62):
     return similar
 
 
-# Words that name the account rather than the event ("according to the Quetta-datelined report").
-_ACCOUNT_WORDS = {"report", "article", "account", "stori", "outlet", "statement", "piec", "dispatch"}
+# Words that name the account rather than the event ("according to the Quetta-datelined report", "per the
+# report filed from Quetta"), as roots.
+_ACCOUNT_WORDS = set(root_tokens("report article account story outlet statement piece dispatch coverage per filed datelined"))
+
+
+# The particles of phrasal verbs ("put out", "set off"): the verb says what happened, not they.
+_PARTICLES = {"out", "off", "down", "back", "away", "along"}
 
 
 def unsaid(question: str, sentence: str, embedder, bar: float = 0.55) -> tuple[list[str], int]:
@@ -362,7 +367,7 @@ def unsaid(question: str, sentence: str, embedder, bar: float = 0.55) -> tuple[l
     like, by root or word embedding (`_similar_words` at `bar`), and how many there were. "When will
     schools reopen?" over "Quetta: ... reported a counter-insurgency operation": school, reopen."""
     asked = asking_sentence(question)
-    roots = {r for r in focus_tokens(asked) if len(r) > 2 and r not in _ACCOUNT_WORDS}
+    roots = {r for r in focus_tokens(asked) if len(r) > 2 and r not in _ACCOUNT_WORDS and r not in _PARTICLES}
     words: dict[str, str] = {}  # root -> the question's word, for the note
     for w in re.findall(r"[A-Za-z][\w’'-]*", asked):
         for r in root_tokens(w):
@@ -389,6 +394,26 @@ def continued(corpus: Corpus, lead: Evidence, question: str, max_chars: int = 70
     if start < lead.end or end - lead.start > max_chars or not offers(kind, text[start:end], question):
         return lead
     return replace(lead, end=end, text=text[lead.start : end])
+
+
+_PRONOUN_SUBJECT = re.compile(r"(?:He|She|They)\s")
+
+
+def preceded(corpus: Corpus, lead: Evidence, max_chars: int = 700) -> Evidence:
+    """The sentence before a lead that opens with "He", "She" or "They", and the lead: a reader (and "Who
+    argued ...?") needs whom the pronoun stands for ("Defence and strategic analysts ... noted ..." /
+    "They argued that ...")."""
+    if not _PRONOUN_SUBJECT.match(lead.text):
+        return lead
+    text = corpus.texts[lead.doc_id]
+    sents = corpus.sentences(lead.doc_id)
+    i = next((n for n in range(len(sents) - 1, -1, -1) if sents[n].end <= lead.start), None)
+    if i is None or len(sents[i].text.split()) < 6:
+        return lead  # the article's first sentence, or a heading or byline before it
+    start, end = quoted_span(text, sents, i, max_chars)
+    if end > lead.start or lead.end - start > max_chars:
+        return lead
+    return replace(lead, start=start, text=text[start : lead.end])
 
 
 def pick(cands: list[Evidence], k: int, margin: float = 0.08) -> list[Evidence]:

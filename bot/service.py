@@ -137,7 +137,7 @@ class Newsbot:
             answer.answer, answer.refused, answer.mode, answer.note = REFUSAL, True, "refused", why_not
         else:
             chosen = ev.pick(cands, self.settings.answer.max_passages)
-            lead = chosen[0] = ev.continued(corpus, chosen[0], query)
+            lead = chosen[0] = ev.preceded(corpus, ev.continued(corpus, chosen[0], query))
             chosen[1:] = [c for c in chosen[1:] if not (c.doc_id == lead.doc_id and lead.start <= c.start < lead.end)]
             done = False
             if self.llm:

@@ -111,12 +111,12 @@ class HybridRetriever(BaseRetriever):
 
     def mentions(self, doc_id: str, word: str) -> bool:
         """Does the article (its head or text) use the word, in any inflection or as an open
-        compound ("pop star" for "popstar")?"""
-        roots = set(root_tokens(word))
+        compound ("pop star" for "popstar"), hyphenated or not ("law enforcement" for "law-enforcement")?"""
+        roots = set(root_tokens(word.replace("-", " ")))
         if doc_id not in self._roots:
             if len(self._roots) > 4096:
                 self._roots.clear()
-            self._roots[doc_id] = frozenset(root_tokens(self.doc_haystack(doc_id)))
+            self._roots[doc_id] = frozenset(root_tokens(self.doc_haystack(doc_id).replace("-", " ")))
         if roots and roots <= self._roots[doc_id]:
             return True
         # a closed compound written open or hyphenated in the article ("popstar" / "pop star")

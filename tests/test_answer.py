@@ -277,7 +277,9 @@ ELECTION = [
              "Turnout was the highest since the town's first free election, and counting took until midnight."},
     {"id": "ferry", "source": "Valley Courier", "title": "Ferry fares rise", "published_at": "2024-05-03",
      "text": "The lake ferry will cost more from June, the operator said on Friday. A return ticket rises to 12 euros, "
-             "and season passes by a tenth. The operator blamed fuel prices and the cost of a new landing stage."},
+             "and season passes by a tenth. The operator blamed fuel prices and the cost of a new landing stage. "
+             "Two economists at the Ostmark institute reviewed the operator's accounts last winter. "
+             "They argued that the fare rise would cut ferry use by a fifth within a year."},
 ]
 
 
@@ -303,3 +305,11 @@ def test_a_lead_that_names_the_answer_stands_alone(election_bot):
     answer = election_bot.ask("Which former school teacher took 54 percent in the Ostmark mayoral election?")
     assert not answer.refused, answer.note
     assert answer.citations[0].quote == "Karin Vell, a former school teacher, took 54 percent, the board said."
+
+
+def test_a_lead_that_opens_with_a_pronoun_comes_with_the_sentence_naming_whom_it_means(election_bot):
+    answer = election_bot.ask("Who argued that the fare rise would cut ferry use by a fifth?")
+    assert not answer.refused, answer.note
+    lead = answer.answer.splitlines()[0]
+    assert lead.startswith("Two economists at the Ostmark institute") and "They argued that the fare rise" in lead
+    check_citations(answer, election_bot.corpus.texts)

@@ -484,3 +484,7 @@ def test_the_words_a_sentence_has_nothing_like(embedder):
     missing, total = unsaid("The army reported it. According to the Quetta report, when did the attacks begin?",
                             "The attacks began on Saturday.", embedder)
     assert (missing, total) == ([], 2)
+    # ... nor are "per the report filed from" and the particle of "put out"
+    missing, total = unsaid("Per the report filed from Quetta, on what day did the army put out its figure?",
+                            "The army published its figure on Saturday.", embedder)
+    assert total == 4 and not {"per", "filed", "out"} & set(missing)  # day, army, put, figure

@@ -303,4 +303,5 @@ def test_an_article_mentions_a_word_in_any_inflection_or_as_an_open_compound(new
     with corpus.reading():
         assert retriever.mentions(doc, "hospital")  # the article says "hospitals"
         assert retriever.mentions(doc, "lawenforcement")  # written "law enforcement"
+        assert retriever.mentions(doc, "law-enforcement")
         assert not retriever.mentions(doc, "airline")
