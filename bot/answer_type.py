@@ -94,6 +94,11 @@ _TYPES += [
                 r"sporadic(ally)?|repeated(ly)?|recurring|unprecedented|unusual|daily|weekly|monthly|annual(ly)?|yearly|"
                 r"every (day|week|month|year|other \w+|\w+ (days|weeks|months|years))|once|twice|\d+ times|"
                 r"(first|second|third) time|never|always|(few|many|several|multiple) times)\b", re.I)),
+    # "How fast did India respond?" is answered by the manner or delay ("swiftly", "within hours").
+    ("speed", re.compile(r"\bhow (fast|quickly|soon|swiftly|rapidly|promptly)\b", re.I),
+     re.compile(r"\b(swift(ly)?|quick(ly)?|immediate(ly)?|prompt(ly)?|rapid(ly)?|fast|at once|instantly|soon|"
+                r"within (minutes|hours|days|a day|an hour)|(minutes|hours|days) (later|after)|the same day|"
+                r"(slow(ly)?|belated(ly)?|delayed))\b", re.I)),
     # "Where does X rank ...?" is answered by a superlative or a place in an order.
     ("rank", re.compile(r"\b(how|where) (does|did|do) .+? (rank|compare)\b|\brank(s|ed)? among\b|\branking\b", re.I),
      re.compile(r"\b((most|least)\s+[a-z]+|largest|biggest|smallest|poorest|richest|highest|lowest|deadliest|worst|best|"
@@ -113,7 +118,7 @@ _ANSWER_PATTERN = {name: answer for name, _, answer in _TYPES}  # kind -> what a
 STRICT = frozenset({"country", "city", "organisation", "person", "duration", "money", "daytime", "weekday", "direction"})
 # Kinds added after the scorer and the confidence model were fitted: a sentence with one gains a fixed
 # preference on top of its score, and the features stay as fitted (every sentence counts as typed).
-SOFT = frozenset({"reason", "kinds", "goal", "rank", "description", "percent", "frequency"})
+SOFT = frozenset({"reason", "kinds", "goal", "rank", "description", "percent", "frequency", "speed"})
 
 _NAME_QUESTION = re.compile(
     r"^\s*(who|whom|whose)\b|\b(which|what) ([\w’']+ ){0,2}(district|districts|province|outlet|name)\b|\bwhere\b", re.I)
@@ -222,7 +227,7 @@ class Asks:
         if self.holds:
             return f"who {self.holds} it"
         return {"organisation": "a named group", "person": "a person's name", "name": "a name", "money": "a sum of money", "percent": "a percentage",
-                "weekday": "a day of the week", "daytime": "a time of day", "frequency": "how often"}.get(self.kind or "", f"a {self.kind}")
+                "weekday": "a day of the week", "daytime": "a time of day", "frequency": "how often", "speed": "how fast"}.get(self.kind or "", f"a {self.kind}")
 
     @property
     def premise(self) -> bool:
@@ -339,7 +344,7 @@ def answer_keys(kind: str | None, sentence: str, question: str) -> set[str]:
     for questions answered by an explanation or a statement ("Why ...?", "How was ...?", "What did X say?")."""
     if _EXPLAINED.search(question) or _SPEECH_QUESTION.search(question) or kind == "number":
         return set()  # nor for counts: outlets agreeing on "92" may count militants when soldiers are asked
-    if kind in ("kinds", "goal", "rank", "description", "frequency") or (kind is None and _CLASS_OF_THINGS.search(question)):
+    if kind in ("kinds", "goal", "rank", "description", "frequency", "speed") or (kind is None and _CLASS_OF_THINGS.search(question)):
         return set()  # "Which resources ...?": common things ("gas, minerals"), where the story's names outvote them
     if kind in ("year", "country", "city", "state"):
         return mentions(kind, sentence, question)

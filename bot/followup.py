@@ -19,6 +19,10 @@ _THING = re.compile(r"\b(it|its|(?:the|this|that|these|those) (?:group|groups|or
 
 
 _POSSESSIVE = {"its", "their", "theirs", "his", "hers"}  # "her" may be either: left as the name alone
+# Capitalised only because they open the sentence: never the name a pronoun points to.
+_OPENERS = {"the", "a", "an", "in", "on", "at", "regarding", "meanwhile", "according", "however", "amid", "after",
+            "before", "despite", "following", "during", "while", "since", "although", "though", "instead", "earlier",
+            "later", "separately", "also", "as", "with", "for", "from", "by", "but", "and", "yet", "still", "this", "that"}
 _NAME = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of\s+)?[A-Z][\w’'.-]*)+")  # two or more capitalised words
 # Whose account a sentence gives, when it is no name: "According to the military, ...", "the ministry said".
 _SPEAKER = re.compile(r"\b(?:[Aa]ccording to (?P<a>the [a-z]+(?: [a-z]+)?)(?=,)|(?P<b>[Tt]he [a-z]+(?: [a-z]+)?) "
@@ -35,7 +39,7 @@ def _main_name(previous_question: str, previous_answer: str, personal: bool) -> 
     names = []
     for m in _NAME.finditer(first):
         words = m.group(0).split()
-        while words and words[0].lower() in {"the", "a", "an", "in", "on", "at", "regarding", "meanwhile", "according"}:
+        while words and words[0].lower() in _OPENERS:
             words.pop(0)  # a capitalised sentence opener is not part of the name
         name = " ".join(words).removesuffix("’s").removesuffix("'s")
         if len(words) >= 2 and name.lower() not in asked:
@@ -44,7 +48,8 @@ def _main_name(previous_question: str, previous_answer: str, personal: bool) -> 
         return names[-1] if personal else names[0]
     asked_lits = {l.text.lower() for l in extract(previous_question)}
     single = next((l.text for l in extract(first)
-                   if l.weight == 1.0 and not l.phrase and l.text[0].isalpha() and l.text.lower() not in asked_lits and len(l.text) > 2), None)
+                   if l.weight == 1.0 and not l.phrase and l.text[0].isalpha() and l.text.lower() not in asked_lits
+                   and len(l.text) > 2 and l.text.lower() not in _OPENERS), None)
     if single:
         return single
     # No name: the account's source ("According to the military, ...", "the ministry said") answered "Which body ...?".

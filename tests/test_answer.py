@@ -164,6 +164,13 @@ def test_a_pronoun_points_to_the_source_an_unnamed_answer_gave(newsbot):
     assert follow.standalone_question == "And what did the military say about the militants?"
 
 
+def test_a_word_capitalised_only_because_it_opens_the_answer_is_no_name_for_a_pronoun():
+    from bot.followup import _main_name
+
+    answer = "Regarding the attribution, Pakistan’s military blamed “Indian-sponsored militants,” which India refuted. [1]"
+    assert _main_name("Which arm of India's government answered Pakistan's accusations?", answer, False) == "Indian"
+
+
 def test_retrieved_lists_chunks_in_rank_order_and_timings_add_up(newsbot):
     answer = newsbot.ask("Who claimed responsibility for the attacks?")
     scores = [r.score for r in answer.retrieved]

@@ -148,6 +148,8 @@ def test_questions_are_analysed(question, asks):
     ("frequency", "Coordinated attacks on this scale remain relatively rare.", "How often are attacks this large?", True),
     ("frequency", "The BLA attacks security forces every few months.", "How often does the BLA attack?", True),
     ("frequency", "Coordinated attacks on this scale struck four districts.", "How often are attacks this large?", False),
+    ("speed", "New Delhi swiftly and firmly rejected the allegation.", "How fast did India push back?", True),
+    ("speed", "New Delhi strongly rejected the allegation.", "How fast did India push back?", False),
 ])
 def test_sentences_have_the_kind_asked_for(kind, sentence, question, expected):
     assert has_kind(kind, sentence, question) is expected
