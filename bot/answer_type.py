@@ -186,7 +186,8 @@ _ROLE_QUESTION = re.compile(
 _NAMED_ROLE = re.compile(r"^\s*(?i:what(?:’s|'s| is| was) the name of|name) (?i:the|an?) (?P<role>[a-z]+(?: [a-z]+){1,2}) (?i:who|that|which)\b")
 # A role of a named organisation: "Which BLA spokesman ...?", "Who is the Foreign Office's spokesperson?"
 _ORG_ROLE = re.compile(r"^\s*(?:(?i:who (?:is|was) the)|(?i:which|what)) (?P<org>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*?)(?:[’']s)? "
-                       r"(?P<role>(?i:spokes(?:person|man|woman)|leader|chief|commander|founder|head|president|chair(?:man|person|woman)?))\b")
+                       r"(?P<role>(?i:spokes(?:person|man|woman)|leader|chief|commander|founder|head|president|chair(?:man|person|woman)?|"
+                       r"ambassador|envoy))\b")
 _SPOKES = re.compile(r"spokes(?:person|man|woman)")
 _ACTOR_QUESTION = re.compile(r"^\s*who\s+(?:(?:has|have|had|did|does|do|will|would)\s+)?(?P<verb>[a-z]+)\b", re.I)
 _EXPLAINED = re.compile(r"\bwhy\b|^\s*how\b(?!\s+(?:many|much|long|old|far|often))", re.I)
@@ -403,7 +404,12 @@ def _asked_phrase(question: str) -> tuple[list[str], str]:
     if (len(words) >= 2 and re.fullmatch(r"[a-z]+[^siu]s", words[-1])  # not "status", "crisis", "process"
             and not re.match(r"\s*(?:is|are|was|were|has|have|had|did|does|do|will|would|can|could)\b", after, re.I)):
         words.pop()  # "which animal tends to ...": the verb that follows, not the noun ("what attacks did": the noun)
+    if words and words[-1].lower() in _PARTICLES:
+        return [], ""  # "what set apart the perpetrators": a verb and its particle, no noun
     return words, after
+
+
+_PARTICLES = {"apart", "away", "out", "up", "off", "down", "back", "together", "aside"}
 
 
 # Nouns that ask for a kind of answer rather than name a thing the articles must mention: "What percentage
@@ -411,7 +417,7 @@ def _asked_phrase(question: str) -> tuple[list[str], str]:
 _GENERIC_NOUNS = {"percentage", "percent", "proportion", "share", "number", "amount", "figure", "sum", "total", "role",
                   "position", "post", "job", "title", "word", "words", "term", "phrase", "name", "type", "kind", "sort",
                   "age", "platform", "service", "thing", "things", "place", "places", "item", "status", "rank", "part",
-                  "way", "method", "step", "measure", "action", "decision", "reason", "issue", "problem", "event", "day",
+                  "way", "method", "step", "measure", "curb", "restriction", "limit", "action", "decision", "reason", "issue", "problem", "event", "day",
                   "date", "month", "time", "period", "size", "level", "rate", "price", "cost", "value", "score", "record",
                   "manner", "effect", "impact", "extent", "degree", "nature", "form", "means", "purpose", "outcome", "result",
                   "consequence", "response", "reaction", "view", "stance", "attitude", "significance", "importance",

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.answer_type import (SOFT, STRICT, analyse, answer_keys, asked_noun, asking_sentence, asks_dateline, has_kind,
+from bot.answer_type import (SOFT, STRICT, Asks, analyse, answer_keys, asked_noun, asking_sentence, asks_dateline, has_kind,
                              new_name, offers, report_naming, report_of, source, states)
 from bot.scorer import FEATURES, confidence, confidence_features, probabilities, weight
-from index.literals import extract, match_fraction
+from index.literals import Literal, extract, match_fraction
 from index.retrieve import Hit, article_head
 from index.store import Corpus
 from index.text import STOPWORDS, root_tokens, stem
@@ -171,6 +171,13 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     said = {l.text.lower() for l in naming}
     in_text = [l for l in literals if not (named and l.text.lower() == named.text.lower() or l.text.lower() in said)]
     noun_roots = set(root_tokens(noun)) if noun else set()
+
+    def by_outlet(c: Evidence, asks: Asks) -> Asks:
+        """"How did Asianet characterise the offensive?": the speaker is an outlet, and its article's own
+        sentences say what it says, without naming it."""
+        if asks.agent and Literal(asks.agent, 1.0).found_in(str(corpus.docs[c.doc_id].metadata.get("source") or "")):
+            return replace(asks, agent=None)
+        return asks
     # Keyword agreement weighted by rarity among the candidates: "blame" or "chief minister" decide more
     # than "Balochistan" or "attacks", which every candidate shares.
     token_sets = [set(root_tokens(c.text)) for c in cands]
@@ -190,7 +197,7 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         shared = q_tokens & tokens
         overlap = 0.5 * sum(idf[t] for t in shared) / q_weight + 0.5 * len(shared) / max(1, len(q_tokens))
         # Has what is asked for, and states what the question takes for granted ("how many ... arrested").
-        c.typed = has_kind(asks.kind, c.text, question) and (not asks.premise or states(asks, c.text, similar))
+        c.typed = has_kind(asks.kind, c.text, question) and (not asks.premise or states(by_outlet(c, asks), c.text, similar))
         # "How many civilians": "31 civilians" answers it; "dozens of civilians" less so.
         bound = bool(counted and _counts_noun(c.text, counted))
         x[n] = (c.cosine, c.focus, overlap, c.typed or asks.kind in SOFT, bound, match_fraction(in_text, c.text) if in_text else 1.0,

@@ -164,6 +164,14 @@ def test_a_pronoun_points_to_the_source_an_unnamed_answer_gave(newsbot):
     assert follow.standalone_question == "And what did the military say about the militants?"
 
 
+def test_what_an_outlet_says_is_said_by_its_own_article(newsbot):
+    # "How did Asianet characterise ...?": Asianet's article says it without naming Asianet.
+    answer = newsbot.ask("How did Asianet characterise the offensive the BLA said it had orchestrated?")
+    assert not answer.refused, answer.note
+    assert "synchronized offensive" in answer.answer.splitlines()[0]
+    assert answer.citations[0].source.startswith("Asianet")
+
+
 def test_a_word_capitalised_only_because_it_opens_the_answer_is_no_name_for_a_pronoun():
     from bot.followup import _main_name
 

@@ -80,6 +80,7 @@ from bot.answer_type import Asks, analyse, answer_keys, asked_noun, asking_sente
     ("Who is the White House spokesperson?", Asks("person", role="spokesperson", role_of="White House")),
     ("Which Russian commander led the assault?", Asks("person")),
     ("Which news organisation reported it first?", Asks(None)),  # the outlet, not a named group
+    ("Who is the US ambassador to Pakistan?", Asks("person", role="ambassador", role_of="US")),
 ])
 def test_questions_are_analysed(question, asks):
     assert analyse(question) == asks
@@ -225,6 +226,8 @@ def test_the_sentence_that_asks(question, asking):
     # The question's own "what" opens a clause; "what drives the revolt" is a relative clause
     ("Instead of fixing what drives the revolt, what could the crackdown end up stoking?", None),
     ("What else did the insurgents hit besides security installations?", None),  # "else" is no noun
+    ("What set apart the perpetrators of two of the attacks?", None),  # a verb and its particle
+    ("Which highway between Quetta and Karachi was shut?", "highway"),
 ])
 def test_the_noun_a_which_question_asks_for(question, noun):
     assert asked_noun(question) == noun
@@ -244,6 +247,8 @@ def test_the_noun_a_which_question_asks_for(question, noun):
     ("Which food items were linked to the outbreak?", "food"),  # "items" is generic as "item" is
     ("What further attacks did the BLA threaten?", "attacks"),  # "attacks did": the noun, not a verb
     ("Which news organisation wrote that warnings helped?", None),  # the cited article's outlet answers it
+    ("What curb did security forces impose in Quetta?", None),  # a measure: "restricted movement"
+    ("Which law-enforcement facilities were attacked?", "law-enforcement"),  # "facilities" is generic
 ])
 def test_the_thing_a_question_asks_for_that_answering_articles_mention(question, thing):
     from bot.answer_type import thing_asked
