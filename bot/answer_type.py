@@ -404,12 +404,13 @@ def _asked_phrase(question: str) -> tuple[list[str], str]:
     if (len(words) >= 2 and re.fullmatch(r"[a-z]+[^siu]s", words[-1])  # not "status", "crisis", "process"
             and not re.match(r"\s*(?:is|are|was|were|has|have|had|did|does|do|will|would|can|could)\b", after, re.I)):
         words.pop()  # "which animal tends to ...": the verb that follows, not the noun ("what attacks did": the noun)
-    if words and words[-1].lower() in _PARTICLES:
+    if words and words[-1].lower() in PARTICLES:
         return [], ""  # "what set apart the perpetrators": a verb and its particle, no noun
     return words, after
 
 
-_PARTICLES = {"apart", "away", "out", "up", "off", "down", "back", "together", "aside"}
+# The particles of phrasal verbs ("set apart", "put out"): no noun, and the verb says what happened.
+PARTICLES = frozenset({"apart", "away", "out", "up", "off", "down", "back", "together", "aside", "along"})
 
 
 # Nouns that ask for a kind of answer rather than name a thing the articles must mention: "What percentage

