@@ -383,6 +383,26 @@ def unsaid(question: str, sentence: str, embedder, bar: float = 0.55) -> tuple[l
     return [w for r, w in words.items() if not similar(r, sentence, bar)], len(words)
 
 
+def _neighbour(corpus: Corpus, lead: Evidence, after: bool, max_chars: int) -> tuple[int, int] | None:
+    """The span of the sentence right after (or before) the lead, widened to balance its quotation marks;
+    None at the article's edge, for a heading or byline there, or when both would pass `max_chars`."""
+    sents = corpus.sentences(lead.doc_id)
+    near = [n for n, s in enumerate(sents) if (s.start >= lead.end if after else s.end <= lead.start)]
+    if not near:
+        return None
+    i = near[0] if after else near[-1]
+    if len(sents[i].text.split()) < 6:
+        return None
+    start, end = quoted_span(corpus.texts[lead.doc_id], sents, i, max_chars)
+    if (start < lead.end if after else end > lead.start) or max(end, lead.end) - min(start, lead.start) > max_chars:
+        return None
+    return start, end
+
+
+def _joined(corpus: Corpus, lead: Evidence, start: int, end: int) -> Evidence:
+    return replace(lead, start=start, end=end, text=corpus.texts[lead.doc_id][start:end])
+
+
 def continued(corpus: Corpus, lead: Evidence, question: str, max_chars: int = 700) -> Evidence:
     """The lead sentence and the one after it, when the lead only restates the question (it offers no
     answer of the kind asked, `answer_type.offers`) and the next sentence does: news states the event
@@ -391,15 +411,10 @@ def continued(corpus: Corpus, lead: Evidence, question: str, max_chars: int = 70
     kind = analyse(question).kind
     if offers(kind, lead.text, question) is not False:
         return lead
-    text = corpus.texts[lead.doc_id]
-    sents = corpus.sentences(lead.doc_id)
-    i = next((n for n, s in enumerate(sents) if s.start >= lead.end), None)
-    if i is None or len(sents[i].text.split()) < 6:
-        return lead  # the article's last sentence, or a heading or byline after it
-    start, end = quoted_span(text, sents, i, max_chars)
-    if start < lead.end or end - lead.start > max_chars or not offers(kind, text[start:end], question):
+    span = _neighbour(corpus, lead, True, max_chars)
+    if span is None or not offers(kind, corpus.texts[lead.doc_id][span[0] : span[1]], question):
         return lead
-    return replace(lead, end=end, text=text[lead.start : end])
+    return _joined(corpus, lead, lead.start, span[1])
 
 
 _PRONOUN_SUBJECT = re.compile(r"(?:He|She|They)\s")
@@ -409,17 +424,8 @@ def preceded(corpus: Corpus, lead: Evidence, max_chars: int = 700) -> Evidence:
     """The sentence before a lead that opens with "He", "She" or "They", and the lead: a reader (and "Who
     argued ...?") needs whom the pronoun stands for ("Defence and strategic analysts ... noted ..." /
     "They argued that ...")."""
-    if not _PRONOUN_SUBJECT.match(lead.text):
-        return lead
-    text = corpus.texts[lead.doc_id]
-    sents = corpus.sentences(lead.doc_id)
-    i = next((n for n in range(len(sents) - 1, -1, -1) if sents[n].end <= lead.start), None)
-    if i is None or len(sents[i].text.split()) < 6:
-        return lead  # the article's first sentence, or a heading or byline before it
-    start, end = quoted_span(text, sents, i, max_chars)
-    if end > lead.start or lead.end - start > max_chars:
-        return lead
-    return replace(lead, start=start, text=text[start : lead.end])
+    span = _neighbour(corpus, lead, False, max_chars) if _PRONOUN_SUBJECT.match(lead.text) else None
+    return lead if span is None else _joined(corpus, lead, span[0], lead.end)
 
 
 def pick(cands: list[Evidence], k: int, margin: float = 0.08) -> list[Evidence]:

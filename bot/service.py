@@ -281,7 +281,7 @@ class Newsbot:
     def _extract(corpus: Corpus, answer: Answer, chosen: list[ev.Evidence]) -> None:
         lines = []
         for i, e in enumerate(chosen, 1):
-            lines.append(f"{' '.join(e.text.split())} [{i}]")  # one line per quote, even one across paragraphs
+            lines.append(_line(e.text, i))
             answer.citations.append(_citation(corpus, i, e.doc_id, e.text))
         answer.answer, answer.mode = "\n".join(lines), "extractive"
 
@@ -295,7 +295,7 @@ class Newsbot:
         for e in sides:
             n = len(answer.citations) + 1
             answer.citations.append(_citation(corpus, n, e.doc_id, e.text))
-            answer.answer += f"\n{' '.join(e.text.split())} [{n}]"
+            answer.answer += "\n" + _line(e.text, n)
             differing.append(n)
         if differing:
             first = next((c.n for c in answer.citations if c.quote == anchor.text), 1)
@@ -315,6 +315,11 @@ class Newsbot:
             docs |= set(corpus.duplicates_index().get(d, ()))
         outlets = {corpus.docs[d].metadata.get("source") or d for d in docs}
         answer.corroboration = f"reported by {len(outlets)} of {corpus.outlet_count()} sources"
+
+
+def _line(quote: str, n: int) -> str:
+    """A quote as one line of the reply, even one across paragraphs, with its citation mark."""
+    return f"{' '.join(quote.split())} [{n}]"
 
 
 def _a(noun: str) -> str:
