@@ -98,6 +98,7 @@ def test_an_unusable_llm_reply_falls_back_with_a_note(llm_bot, reply, why):
     "What did China say about the attacks?",
     "Where can I download the Asianet News app?",  # only the promo tail, which cleaning removed, says so
     "Who won the 2019 Wimbledon final?",
+    "Who is the US ambassador to Pakistan?",  # the articles name a US deputy chief of mission, no ambassador
 ])
 def test_out_of_corpus_questions_are_refused_without_asking_the_llm(llm_bot, question):
     llm = FakeLLM("Paris is the capital of France [1].")
@@ -295,6 +296,9 @@ ELECTION = [
              "and season passes by a tenth. The operator blamed fuel prices and the cost of a new landing stage. "
              "Two economists at the Ostmark institute reviewed the operator's accounts last winter. "
              "They argued that the fare rise would cut ferry use by a fifth within a year."},
+    {"id": "timetable", "source": "Valley Courier", "title": "Summer timetable", "published_at": "2024-05-04",
+     "text": "The ferry operator's summer timetable for the lake crossing lists these departures:\n"
+             "Boats leave Ostmark pier every forty minutes from seven in the morning until nine at night."},
 ]
 
 
@@ -328,3 +332,15 @@ def test_a_lead_that_opens_with_a_pronoun_comes_with_the_sentence_naming_whom_it
     lead = answer.answer.splitlines()[0]
     assert lead.startswith("Two economists at the Ostmark institute") and "They argued that the fare rise" in lead
     check_citations(answer, election_bot.corpus.texts)
+
+
+def test_a_question_that_sets_the_scene_is_answered_by_what_its_last_sentence_asks(election_bot):
+    answer = election_bot.ask("The lake ferry will cost more from June. By how much do season passes rise?")
+    assert not answer.refused, answer.note
+    assert answer.citations[0].quote == "A return ticket rises to 12 euros, and season passes by a tenth."
+
+
+def test_a_list_heading_is_never_quoted(election_bot):
+    answer = election_bot.ask("What departures does the summer timetable for the lake crossing list?")
+    assert not answer.refused, answer.note
+    assert not any("lists these departures:" in c.quote for c in answer.citations)  # the heading says nothing
