@@ -112,10 +112,18 @@ _DESCRIPTION = re.compile(
     r"|(?i:what (?:is|was)) (?P<whose>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)[’']s (?i:status|role|position|job|title|post|occupation|profession)\b"
     r"|(?i:what (?:does|did)) (?P<worker>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*) (?i:do (?:for a living|for work|professionally))\b"
     r"|(?i:what (?:[a-z]+ )?(?:role|position|post|job|title|office) (?:does|did)) (?P<holder>[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*) (?i:hold|have|play)\b)")
+# "What office is held by the official who ...?", "What cabinet post does the minister who ... hold?": a title.
+_TYPES.append(("office", re.compile(
+    r"\b(?:what|which) (?:[a-z]+ )?(?:post|office|position|title|job|role|portfolio|rank) (?:is|was) (?:held|occupied) by\b"
+    r"|\b(?:what|which) (?:[a-z]+ )?(?:post|office|position|title|job|role|portfolio|rank) (?:does|did) the [a-z]+ (?:who|whose|that)\b.*\bhold\b",
+    re.I), re.compile(r"\b(?:(?:chief|prime|first|deputy|junior|state|foreign|interior|home|defen[cs]e|finance|information|federal|provincial)\s+)*"
+                      r"(?:minister|president|premier|governor|mayor|chancellor|spokes(?:person|man|woman)|ambassador|envoy|"
+                      r"commander|secretary|chief of mission|army chief|police chief|commissioner|inspector general)\b", re.I)))
 _TYPES.append(("description", _DESCRIPTION, None))
 _ANSWER_PATTERN = {name: answer for name, _, answer in _TYPES}  # kind -> what a sentence with one contains
 # Kinds a detector sees reliably enough that a sentence without one is ranked below every sentence with one.
-STRICT = frozenset({"country", "city", "organisation", "person", "duration", "money", "daytime", "weekday", "direction"})
+STRICT = frozenset({"country", "city", "organisation", "person", "duration", "money", "daytime", "weekday", "direction",
+                    "office", "choice"})
 # Kinds added after the scorer and the confidence model were fitted: a sentence with one gains a fixed
 # preference on top of its score, and the features stay as fitted (every sentence counts as typed).
 SOFT = frozenset({"reason", "kinds", "goal", "rank", "description", "percent", "frequency", "speed"})
@@ -228,7 +236,8 @@ class Asks:
         if self.holds:
             return f"who {self.holds} it"
         return {"organisation": "a named group", "person": "a person's name", "name": "a name", "money": "a sum of money", "percent": "a percentage",
-                "weekday": "a day of the week", "daytime": "a time of day", "frequency": "how often", "speed": "how fast"}.get(self.kind or "", f"a {self.kind}")
+                "weekday": "a day of the week", "daytime": "a time of day", "frequency": "how often", "speed": "how fast",
+                "office": "an office or title", "choice": "the options together"}.get(self.kind or "", f"a {self.kind}")
 
     @property
     def premise(self) -> bool:
@@ -253,6 +262,8 @@ def analyse(question: str) -> Asks:
         kind = None  # "Which news organisation reported ...?" is answered by the cited article's outlet
     if kind is None and _NAME_QUESTION.search(question):
         kind = "name"
+    if choices(question) and kind in (None, "name", "organisation", "person"):
+        kind = "choice"
     agent = role = count_of = holds = counted = None
     if m := _SPEECH_QUESTION.search(question):
         names = _PROPER.findall(m.group("agent"))
@@ -263,11 +274,15 @@ def analyse(question: str) -> Asks:
         words = m.group("role").split()
         # "deputy interior minister" -> "interior minister": the compound, not its rank; "chief of army staff" whole
         role = " ".join(words[words.index("of") - 1:] if "of" in words else words[-2:])
+        if {"person", "one", "man", "woman", "people", "individual"} & set(words):
+            role = None  # "Who is the only person named in ...?" names no role
     role_of = None
     # "Which BLA spokesman ...?", "Who is the BLA spokesperson ...?"; not "Which Russian commander ...?", where
     # "Russian" may be written "Russia's" or left out.
     if (m := _ORG_ROLE.match(question)) and not re.fullmatch(r"[A-Z][a-z]+(?:an|ian|ese|ish|i)", m.group("org")):
         kind, role, role_of = "person", m.group("role").lower(), re.sub(r"[’']s$", "", m.group("org"))
+    elif m and _SPOKES.fullmatch(m.group("role").lower()):
+        kind, role = "person", m.group("role").lower()  # "Which Indian spokesperson ...?": a spokesperson, named
     if kind == "number" and (m := _COUNT_QUESTION.search(question)):
         count_of = m.group("verb").lower()
     # "Who leads/heads/founded X?" asks who holds a role (a person, named with the role: "leader",
@@ -284,6 +299,17 @@ def analyse(question: str) -> Asks:
     return Asks(kind, agent, role, count_of, holds, counted, role_of)
 
 
+# "Which group lost more people: civilians or law enforcement personnel?": the answer is one of the options,
+# given by a sentence that states both.
+_CHOICE = re.compile(r"[:,]\s*(?:the\s+)?(?P<a>[\w’'-]+(?:\s+[\w’'-]+){0,3}?)\s*,?\s+or\s+(?:the\s+)?(?P<b>[\w’'-]+(?:\s+[\w’'-]+){0,3}?)\s*\?\s*$")
+
+
+def choices(question: str) -> tuple[str, str] | None:
+    """The two options a question ends with ("...: civilians or law enforcement personnel?"), or None."""
+    m = _CHOICE.search(asking_sentence(question))
+    return (m.group("a"), m.group("b")) if m else None
+
+
 def has_kind(kind: str | None, sentence: str, question: str) -> bool:
     """Does the sentence contain the kind of thing asked for (besides what the question already names)?"""
     if kind is None:
@@ -293,6 +319,11 @@ def has_kind(kind: str | None, sentence: str, question: str) -> bool:
         return any(_bare(w) not in asked and not _CALENDAR.fullmatch(w) for w in _CAPITALISED.findall(sentence))
     if kind in ("country", "city", "state"):
         return any(p not in asked for p in _place_names(sentence, _PLACES[kind]()))
+    if kind == "choice":  # each option's last word, in any inflection
+        roots = set(root_tokens(sentence))
+        compared = re.search(r"\b(?:more|most|fewer|less|least|larger|bigger|higher|lower|greater)\b", question, re.I)
+        return all(set(root_tokens(option.split()[-1])) <= roots for option in choices(question) or ()) and (
+            not compared or len(re.findall(r"\b\d[\d,.]*\b", sentence)) >= 2)  # "which lost more": both counted
     if kind == "description":
         m = _DESCRIPTION.match(asking_sentence(question))
         return bool(m) and _describes(next(g for g in m.groups() if g), sentence)
@@ -345,7 +376,7 @@ def answer_keys(kind: str | None, sentence: str, question: str) -> set[str]:
     for questions answered by an explanation or a statement ("Why ...?", "How was ...?", "What did X say?")."""
     if _EXPLAINED.search(question) or _SPEECH_QUESTION.search(question) or kind == "number":
         return set()  # nor for counts: outlets agreeing on "92" may count militants when soldiers are asked
-    if kind in ("kinds", "goal", "rank", "description", "frequency", "speed") or (kind is None and _CLASS_OF_THINGS.search(question)):
+    if kind in ("kinds", "goal", "rank", "description", "office", "choice", "frequency", "speed") or (kind is None and _CLASS_OF_THINGS.search(question)):
         return set()  # "Which resources ...?": common things ("gas, minerals"), where the story's names outvote them
     if kind in ("year", "country", "city", "state"):
         return mentions(kind, sentence, question)
@@ -465,13 +496,30 @@ _ADJECTIVE_ENDING = re.compile(r"(?:al|ic|ive|ous|ful|less|ed|able|ible|ary|ly|e
 
 
 # "Which outlet reported ...?": the answer is the cited article's outlet ("Who reported ...?" asks for a person).
-_OUTLET = re.compile(r"\b(?:which|what) (?:news |media )?(?:outlets?|publications?|newspapers?|websites?|news agenc(?:y|ies)|"
+_OUTLET = re.compile(r"\b(?:which|what) (?:(?:named|other|one|single) )?(?:news |media )?(?:outlets?|publications?|newspapers?|websites?|news agenc(?:y|ies)|"
                      r"news organi[sz]ations?|media (?:organi[sz]ations?|houses?|groups?)|news (?:sites?|services?)|wire services?|"
                      r"broadcasters?)\b", re.I)
 
 
-def asks_outlet(question: str) -> bool:
-    return bool(_OUTLET.search(question))
+def asks_outlet(question: str, outlets=()) -> bool:
+    """Does the question ask which outlet? Also "Asianet or Daijiworld: which one ...?", when two or more of
+    `outlets` (the retrieved articles' outlets) are named and the question asks which one."""
+    return bool(_OUTLET.search(question)) or len(outlets_named(question, outlets)) >= 2 and bool(_WHICH_ONE.search(question))
+
+
+_WHICH_ONE = re.compile(r"\b(?:which|who) (?:one|of (?:them|the two|these|those|the))\b", re.I)
+
+
+def outlets_named(question: str, outlets) -> set[str]:
+    """The `outlets` a question names, by full name or first word ("Daijiworld" for "Daijiworld Media Network")."""
+    def names(outlet: str) -> tuple[str, ...]:
+        first = outlet.split()[0]
+        return (outlet, first) if len(first) > 3 and first.lower() not in _GENERIC_OUTLET_WORDS else (outlet,)
+
+    return {o for o in outlets if o and any(re.search(rf"\b{re.escape(n)}\b", question, re.I) for n in names(o))}
+
+
+_GENERIC_OUTLET_WORDS = {"the", "news", "daily", "press", "media", "radio", "global", "national", "world", "international"}
 
 
 # "From which city was the Daijiworld dispatch filed?", "Where is the report datelined?": the article's dateline.
@@ -526,6 +574,12 @@ def report_of(question: str) -> Literal | None:
 # ...": an article picked out by what it says; the sentence that answers need not say it.
 _NAMING = re.compile(rf"\b{_REPORT}s?\s+(?:that|which)\s+(?:mentions|names|quotes|cites|notes|describes)\s+(?P<a>[^,?]+)"
                      rf"|\b{_REPORT}s?\s+(?:naming|mentioning|quoting|citing|describing)\s+(?P<b>[^,?]+)", re.I)
+
+
+def report_set_aside(question: str) -> list[Literal]:
+    """What the article a question sets aside mentions ("Apart from the report that names Natalie Baker, ...")."""
+    m = re.search(r"\b(?:apart from|aside from|besides|other than|except(?: for)?|excluding)\s+(?:the|an?)\s+([^,?;:]+)", question, re.I)
+    return report_naming(m.group(1)) if m else []
 
 
 def report_naming(question: str) -> list[Literal]:

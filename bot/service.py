@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot import evidence as ev
 from bot.answer import Answer, Citation, Retrieved
-from bot.answer_type import analyse, answer_words, asks_outlet, has_kind, mentions, role_words, thing_asked
+from bot.answer_type import analyse, answer_words, asks_outlet, has_kind, mentions, outlets_named, report_set_aside, role_words, thing_asked
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.followup import rewrite_with_llm, standalone
@@ -146,7 +146,7 @@ class Newsbot:
                 generate_ms = (time.perf_counter() - t) * 1000
             if not done:
                 self._extract(corpus, answer, chosen[: self.settings.answer.max_evidence])
-            if asks_outlet(query) and answer.citations and answer.citations[0].source:  # "Which outlet ...?"
+            if asks_outlet(query, _outlets(corpus, hits)) and answer.citations and answer.citations[0].source:  # "Which outlet ...?"
                 answer.answer = f"{answer.citations[0].source}: {answer.answer}"
             if analyse(query).kind in ("number", "time", "duration"):
                 self._conflicts(corpus, answer, cands, chosen[0])
@@ -164,6 +164,14 @@ class Newsbot:
     def _evidence(self, corpus: Corpus, retriever: HybridRetriever, hits, query: str) -> tuple[list[ev.Evidence], str | None]:
         """The candidate sentences an answer may quote, best first, and why the question is refused (or None)."""
         cands = ev.gather(corpus, hits, query, self.embedder)
+        # "Which outlet ...?" is answered by an article whose outlet is known; "Asianet or Daijiworld: which
+        # one ...?" by one of those named.
+        if aside := report_set_aside(query):  # "Apart from the report that names X, ...": not that article
+            cands = [c for c in cands if not all(l.found_in(corpus.texts[c.doc_id]) for l in aside)] or cands
+        outlets = _outlets(corpus, hits)
+        if asks_outlet(query, outlets):
+            named = outlets_named(query, outlets) if asks_outlet(query, outlets_named(query, outlets)) else outlets
+            cands = [c for c in cands if corpus.docs[c.doc_id].metadata.get("source") in named] or cands
         if ev.asks_latest(query):
             cands = ev.prefer_recent(cands, {c.doc_id: corpus.docs[c.doc_id].metadata.get("published_at") for c in cands})
         # Refusal per passage: the question's names, years and figures must be stated by the passage a
@@ -208,7 +216,7 @@ class Newsbot:
         # Bugti told ...") is evidence however little the rest of that sentence reads like the question.
         # The same for a name described beside it ("junior interior minister Talal Chaudhry said ...").
         if strongest < self.settings.retrieval.min_dense_score and not (
-                (asks.role or asks.holds or asks.kind == "description") and any(c.typed for c in shown)
+                (asks.role or asks.holds or asks.kind in ("description", "office", "choice")) and any(c.typed for c in shown)
                 or any(c.dateline for c in shown)):
             return f"best evidence is too weak (similarity {strongest:.2f} < {self.settings.retrieval.min_dense_score})"
         # "When will schools reopen?" answered by the one sentence with a date: a time is only an answer
@@ -220,8 +228,9 @@ class Newsbot:
             if total and len(missing) >= total / 2:
                 return f"the best evidence does not say when ({', '.join(missing)})"
         # The confidence model was fitted on quiz questions; "Who is X?" answered by a title or apposition
-        # beside the name ("Quetta, the provincial capital,") is judged by that description instead.
-        described = asks.kind == "description" and cands[0].typed
+        # beside the name ("Quetta, the provincial capital,") is judged by that description instead, and
+        # "What office is held by the official who ...?" by the title in the best sentence.
+        described = asks.kind in ("description", "office") and cands[0].typed
         if not described and (p := ev.answered(cands)) < self.settings.answer.min_confidence:
             return f"the best evidence may not answer it (confidence {p:.2f} < {self.settings.answer.min_confidence})"
         return None
@@ -332,3 +341,8 @@ def _citation(corpus: Corpus, n: int, doc_id: str, quote: str) -> Citation:
         raise RuntimeError(f"quote for [{n}] is not verbatim in {doc_id}")
     meta = corpus.docs[doc_id].metadata
     return Citation(n, doc_id, meta.get("title"), meta.get("source"), meta.get("url"), meta.get("published_at"), quote)
+
+
+def _outlets(corpus: Corpus, hits) -> set[str]:
+    """The outlets of the retrieved articles."""
+    return {s for h in hits if (s := corpus.docs[h.doc_id].metadata.get("source"))}

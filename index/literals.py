@@ -125,6 +125,7 @@ def extract(question: str) -> list[Literal]:
             if len(before) >= n:
                 phrase = " ".join(before[-n:] + [m.group(0)])
                 found.setdefault(phrase.lower(), Literal(phrase, 1.0, required=False, phrase=True))
+    offered = _offered(question)
     for m in _NAME.finditer(question):
         words = [_ATTRIBUTIVE.sub("", w) for w in m.group(1).split() if w.lower() not in _NOT_NAMES]
         # Drop leading non-name words ("Did Reuters" -> "Reuters"); keep multiword names whole.
@@ -141,9 +142,27 @@ def extract(question: str) -> list[Literal]:
         closed = m.group(1)[-1] in _QUOTES or question[m.end() : m.end() + 1] in _QUOTES
         quoted = question[m.start() - 1 : m.start()] in _QUOTES and closed and " " in name
         name = name.rstrip("'’")
+        # An option the question offers ("Asianet or Daijiworld: which one ...?") need not be stated: the other may be.
+        option = any(m.start() < end and start < m.end() for start, end in offered) or any(
+            e.start() < m.start() < e.end() for e in _EXCEPT.finditer(question))
         if name and not _QUARTER.fullmatch(name) and not name.isdigit():
-            found.setdefault(name.lower(), Literal(name, 1.0, required=not (adjective or opening), phrase=quoted))
+            found.setdefault(name.lower(), Literal(name, 1.0, required=not (adjective or opening or option), phrase=quoted))
     return list(found.values())
+
+
+# Names offered as a choice: "Asianet or Daijiworld", "Of the two outlets, Asianet and Daijiworld, which one ...?"
+_OPTIONS = re.compile(r"(?P<a>\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)\s*,?\s+or\s+(?P<b>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"
+                      r"|(?P<c>\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)\s+and\s+(?P<d>[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)"
+                      r"(?=\s*[,:]\s*(?:which|who)\s+(?:one|of)\b)")
+
+
+# "Apart from the report that names Natalie Baker, which outlet ...?": what is set aside is no constraint.
+_EXCEPT = re.compile(r"\b(?:apart from|aside from|besides|other than|except(?: for)?|excluding)\b[^,?;:]*", re.I)
+
+
+def _offered(question: str) -> list[tuple[int, int]]:
+    """Where the question's offered options are (character spans)."""
+    return [m.span(g) for m in _OPTIONS.finditer(question) for g in ("a", "b", "c", "d") if m.group(g)]
 
 
 def match_fraction(literals: list[Literal], text: str) -> float:

@@ -173,6 +173,37 @@ def test_what_an_outlet_says_is_said_by_its_own_article(newsbot):
     assert answer.citations[0].source.startswith("Asianet")
 
 
+def test_which_of_two_named_outlets_is_answered_from_their_articles(newsbot):
+    # Neither outlet's name is a constraint on the text (Asianet's article never names Asianet); the lead
+    # comes from one of theirs and names it.
+    answer = newsbot.ask("Daijiworld or Asianet: which one reports that the Indian foreign ministry spokesperson rejected the allegations?")
+    assert not answer.refused, answer.note
+    assert answer.answer.startswith("Daijiworld Media Network: ") and "Jaiswal" in answer.answer.splitlines()[0]
+
+
+def test_a_report_the_question_sets_aside_is_not_cited(newsbot):
+    # Two articles say the US reiterated its solidarity; the one naming Natalie Baker has no outlet.
+    answer = newsbot.ask("Besides the article that names Natalie Baker, which outlet reports Washington's solidarity with Pakistan?")
+    assert not answer.refused, answer.note
+    assert answer.answer.startswith("Daijiworld Media Network: ")
+    assert not any("Natalie Baker" in newsbot.corpus.texts[c.doc_id] for c in answer.citations)
+
+
+def test_the_office_of_someone_described_by_what_they_said(newsbot):
+    # "portfolio" only shapes the answer: no article needs to say it
+    answer = newsbot.ask("What cabinet portfolio is held by the official who said militants increasingly target labourers?")
+    assert not answer.refused, answer.note
+    assert "Defence Minister" in answer.answer.splitlines()[0]
+    assert newsbot.ask("What post is held by the official who visited the United Nations?").refused
+
+
+def test_a_choice_between_two_counts_is_answered_by_the_sentence_counting_both(newsbot):
+    answer = newsbot.ask("In the official count, which group had more dead: civilians or law enforcement personnel?")
+    assert not answer.refused, answer.note
+    lead = answer.answer.splitlines()[0]
+    assert "31 civilians" in lead and "17" in lead
+
+
 def test_a_word_capitalised_only_because_it_opens_the_answer_is_no_name_for_a_pronoun():
     from bot.followup import _main_name
 

@@ -81,12 +81,27 @@ from bot.answer_type import Asks, analyse, answer_keys, asked_noun, asking_sente
     ("Which Russian commander led the assault?", Asks("person")),
     ("Which news organisation reported it first?", Asks(None)),  # the outlet, not a named group
     ("Who is the US ambassador to Pakistan?", Asks("person", role="ambassador", role_of="US")),
+    # A demonym's spokesperson is a spokesperson, named with the role; "the only person named" names no role.
+    ("Which Pakistani spokesman is quoted?", Asks("person", role="spokesman")),
+    ("Who is the only person named in the Quetta report?", Asks("person")),
+    # The office of someone described by what they did; one of two options offered.
+    ("What post is held by the official who called the attacks cowardly?", Asks("office")),
+    ("Which position does the minister who visited Quetta hold?", Asks("office")),
+    ("Which side lost more people: the police or the militants?", Asks("choice")),
+    ("Did the attacks happen in Quetta or Karachi?", Asks(None)),  # no options at the end after a break
 ])
 def test_questions_are_analysed(question, asks):
     assert analyse(question) == asks
 
 
 @pytest.mark.parametrize("kind, sentence, question, expected", [
+    ("office", "Pakistan’s Defence Minister Khawaja Asif said two attacks involved women.",
+     "What post is held by the official who said women took part?", True),
+    ("office", "Khawaja Asif said two attacks involved women.", "What post is held by the official who said women took part?", False),
+    ("choice", "17 law enforcement personnel and 31 civilians were killed.", "Which lost more: civilians or personnel?", True),
+    ("choice", "Civilians and law enforcement personnel were killed.", "Which lost more: civilians or personnel?", False),  # no counts
+    ("choice", "Civilians and law enforcement personnel were killed.", "Which was named first: civilians or personnel?", True),
+    ("choice", "31 civilians were killed.", "Which lost more: civilians or personnel?", False),  # one option only
     ("country", "Meanwhile, Pakistan’s military linked India to the violence.", "Which country did Pakistan blame?", True),
     ("country", "Instead of shifting blame, Pakistan should address its grievances,” Jaiswal said.",
      "Which country did Pakistan blame?", False),  # Pakistan is the one asking, not the answer

@@ -290,6 +290,13 @@ def test_names_match_through_openers_plurals_and_abbreviations(question, text, f
     ("Which Ohio town was evacuated?", "Ohio", True),
     ("Approximately how many people now live on Earth?", "Approximately", False),  # capitalised as the opener
     ("Which Pakistani official spoke?", "Pakistani", False),  # an adjective: the text may say "Pakistan's"
+    # Options offered as a choice, and what the question sets aside, need not be stated.
+    ("Daijiworld or Asianet: which one quotes the chief minister?", "Asianet", False),
+    ("Of the outlets, Asianet and Daijiworld, which one names Jaiswal?", "Daijiworld", False),
+    ("Of the outlets, Asianet and Daijiworld, which one names Jaiswal?", "Jaiswal", True),
+    ("Who met Biden and Trump in Paris?", "Trump", True),  # a pair, not a choice
+    ("Other than the report naming Natalie Baker, which outlet quotes Washington?", "Natalie Baker", False),
+    ("Other than the report naming Natalie Baker, which outlet quotes Washington?", "Washington", True),
 ])
 def test_a_name_is_required_unless_an_adjective_or_a_capitalised_opener(question, name, required):
     from index.literals import extract
