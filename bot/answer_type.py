@@ -558,8 +558,8 @@ _WORD_NAME = r"[A-Z][\w’'.]*(?:-[A-Z][\w’'.]*)*"  # "Quetta" of "Quetta-date
 _NAME = rf"{_WORD_NAME}(?:\s+{_WORD_NAME})*"
 _REPORT = r"(?:report|story|article|piece|dispatch|account|coverage|write-up)"
 _ARTICLE = re.compile(rf"\b(?P<a>{_NAME})[- ](?:datelined|based)\s+{_REPORT}\b"
-                      rf"|\b{_REPORT}s?\s+(?:filed|datelined|written|sent|published)\s+(?:from|in)\s+(?P<b>{_NAME})"
-                      rf"|\b(?:the|in|by)\s+(?P<c>{_NAME}?)(?:[’']s)?\s+{_REPORT}\b|\b(?P<d>{_NAME})[’']s\s+{_REPORT}\b")
+                      rf"|\b{_REPORT}s?\s+(?:(?:filed|datelined|written|sent|published)(?:\s+(?:from|in))?|from|out of)\s+(?P<b>{_NAME})"
+                      rf"|\b(?i:the|in|by)\s+(?P<c>{_NAME}?)(?:[’']s)?\s+{_REPORT}\b|\b(?P<d>{_NAME})[’']s\s+{_REPORT}\b")
 
 
 def report_of(question: str) -> Literal | None:

@@ -394,6 +394,10 @@ def test_the_source_a_question_names(question, said_by):
     ("How does the Quetta-datelined report characterise the operations?", "Quetta"),  # the name, not "-datelined"
     ("What did the Asianet piece say the attacks revealed?", "Asianet"),
     ("In the Al-Jazeera report, who spoke first?", "Al-Jazeera"),
+    ("According to the story from Quetta, who spoke?", "Quetta"),
+    ("Who is quoted in the report datelined Islamabad?", "Islamabad"),
+    ("The Islamabad dispatch is dated Feb 2. Who spoke?", "Islamabad"),  # "The" opens the question
+    ("In the report from the army, who spoke?", None),
     ("What does its article say the civilian deaths bring into focus?", None),
     ("Which outlet's report closes with an app advert?", None),
 ])
@@ -426,6 +430,14 @@ def test_the_article_a_question_picks_out_by_what_it_says_is_preferred(newsbot):
 def test_a_dateline_question_is_answered_by_the_sentence_opening_with_it(newsbot, question):
     answer = newsbot.ask(question)
     assert not answer.refused and answer.answer.startswith("Islamabad, Feb 2:")
+
+
+def test_the_kind_asked_from_the_article_a_question_names_is_evidence_however_it_is_worded(newsbot):
+    # Worded unlike the sentence that answers (similarity under min_dense_score), but named by its dateline.
+    answer = newsbot.ask("The Islamabad dispatch is dated Feb 2. On which day of the week did the chief minister give his figures?")
+    assert not answer.refused, answer.note
+    assert answer.answer.startswith("Islamabad, Feb 2:") and "on Sunday" in answer.answer.splitlines()[0]
+    assert newsbot.ask("In the Quetta report, who visited the hospital?").refused
 
 
 def test_a_dateline_question_about_an_article_without_one_is_refused(newsbot):
