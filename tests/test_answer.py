@@ -330,6 +330,12 @@ ELECTION = [
     {"id": "timetable", "source": "Valley Courier", "title": "Summer timetable", "published_at": "2024-05-04",
      "text": "The ferry operator's summer timetable for the lake crossing lists these departures:\n"
              "Boats leave Ostmark pier every forty minutes from seven in the morning until nine at night."},
+    # The headline names what the question asks; the sentence most like the question does not.
+    {"id": "prize", "source": "Valley Courier", "title": "Harbour library design wins national prize - Valley Courier",
+     "published_at": "2024-05-07",
+     "text": "A building in the valley was honoured by this year's jury, the organisers said on Monday.\n"
+             "The harbour library wins for its design, which opens its reading rooms onto the lake.\n"
+             "It was built on a small budget."},
 ]
 
 
@@ -339,6 +345,12 @@ def election_bot(tmp_path_factory, embedder):
     (root / "news.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ELECTION))
     ingest([root / "news.jsonl"], IndexStore(root / "index"), IndexSettings(), embedder, DIM)
     return Newsbot(make_settings(root / "index"), llm=None)
+
+
+def test_the_sentence_saying_what_the_headline_says_beyond_the_question_leads(election_bot):
+    answer = election_bot.ask("Which building took this year's national architecture prize?")
+    assert not answer.refused, answer.note
+    assert "harbour library" in answer.answer.splitlines()[0]
 
 
 def test_a_lead_that_only_restates_the_question_goes_on_to_the_sentence_that_answers(election_bot):
