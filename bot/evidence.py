@@ -65,6 +65,7 @@ class Evidence:
     position: int = 0  # sentence number in its article
     features: np.ndarray | None = None  # bot.scorer.FEATURES, for fitting the scorer
     dateline: bool = False  # opens with its article's dateline, when the question asks for it
+    headline: float = 0.0  # the part of `score` from saying its headline's words (left out of the confidence model's inputs)
 
 
 def _open_quotes(text: str) -> tuple[int, int]:
@@ -228,7 +229,8 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     for c, p, tokens in zip(cands, probabilities(scored), token_sets):
         c.score = float(p) + soft * c.typed + (weight("typed") if said_by and said_by.found_in(c.text) else 0.0)
         if (new := title_new[c.doc_id]):  # says what its headline says beyond the question
-            c.score += TITLE_WEIGHT * len(new & tokens) / len(new)
+            c.headline = TITLE_WEIGHT * len(new & tokens) / len(new)
+            c.score += c.headline
         if named and named.found_in(article_head(corpus.docs[c.doc_id].metadata)):
             c.score += weight("typed")
         if naming and all(l.found_in(corpus.texts[c.doc_id]) for l in naming):
@@ -266,7 +268,10 @@ def _title_news(title: str | None, question: str) -> set[str]:
     title = _SITE_SUFFIX.sub("", title)  # "... - CNN", "... | The Week UK"
     # Not dates or figures: they tell one edition from another ("... falls to 3.2% in December"), not the answer.
     title = _DATE_WORDS.sub(" ", title)
-    return {t for t in root_tokens(title) if not any(ch.isdigit() for ch in t)} - set(root_tokens(question))
+    words, asked = set(root_tokens(title)), set(root_tokens(question))
+    if not words & asked:
+        return set()  # a headline about something else ("Ferry fares rise" for a question about the timetable)
+    return {t for t in words if not any(ch.isdigit() for ch in t)} - asked
 
 
 def opens_with_dateline(text: str, meta: dict) -> bool:
@@ -299,8 +304,10 @@ def _votes(cands: list[Evidence], scores: np.ndarray, kind: str | None, question
 def confidence_inputs(cands: list[Evidence]) -> np.ndarray:
     """`bot.scorer.CONFIDENCE_FEATURES` of the best candidate (cands[0], as ranked): what the confidence
     model reads, and what bench/fit_scorer.py fits it on."""
-    runner_up = cands[1].score if len(cands) > 1 else None
-    return confidence_features(cands[0].features, cands[0].score, runner_up, len(cands))
+    # Scores as the model was fitted on them: without the headline bonus, added after the fit (which
+    # only articles with a headline get, so refitting on it miscalibrates those without; session 20).
+    runner_up = max(c.score - c.headline for c in cands[1:]) if len(cands) > 1 else None
+    return confidence_features(cands[0].features, cands[0].score - cands[0].headline, runner_up, len(cands))
 
 
 def answered(cands: list[Evidence]) -> float:

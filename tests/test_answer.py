@@ -330,12 +330,6 @@ ELECTION = [
     {"id": "timetable", "source": "Valley Courier", "title": "Summer timetable", "published_at": "2024-05-04",
      "text": "The ferry operator's summer timetable for the lake crossing lists these departures:\n"
              "Boats leave Ostmark pier every forty minutes from seven in the morning until nine at night."},
-    # The headline names what the question asks; the sentence most like the question does not.
-    {"id": "prize", "source": "Valley Courier", "title": "Harbour library design wins national prize - Valley Courier",
-     "published_at": "2024-05-07",
-     "text": "A building in the valley was honoured by this year's jury, the organisers said on Monday.\n"
-             "The harbour library wins for its design, which opens its reading rooms onto the lake.\n"
-             "It was built on a small budget."},
 ]
 
 
@@ -347,8 +341,33 @@ def election_bot(tmp_path_factory, embedder):
     return Newsbot(make_settings(root / "index"), llm=None)
 
 
-def test_the_sentence_saying_what_the_headline_says_beyond_the_question_leads(election_bot):
-    answer = election_bot.ask("Which building took this year's national architecture prize?")
+# The headline names what the question asks; the sentence most like the question does not.
+HEADLINED = [
+    {"id": "prize", "source": "Valley Courier", "title": "Harbour library design wins national prize - Valley Courier",
+     "published_at": "2024-05-07",
+     "text": "A building in the valley was honoured by this year's jury, the organisers said on Monday.\n"
+             "The harbour library wins for its design, which opens its reading rooms onto the lake.\n"
+             "It was built on a small budget."},
+]
+
+
+@pytest.mark.parametrize("title, question, news", [
+    ("Columbia University acknowledges submitting inaccurate data - CNN",
+     "Which Ivy League university acknowledged submitting inaccurate data?", {"columbia"}),
+    ("Norland unemployment falls to 3.2% in December", "What was Norland's unemployment rate in January?", {"fall"}),
+    ("Ferry fares rise", "What departures does the summer timetable list?", set()),  # about something else
+    (None, "Who won?", set()),
+])
+def test_a_headline_offers_the_words_the_question_lacks_but_no_dates_or_figures(title, question, news):
+    from bot.evidence import _title_news
+
+    assert _title_news(title, question) == news
+
+
+def test_the_sentence_saying_what_the_headline_says_beyond_the_question_leads(tmp_path, embedder):
+    (tmp_path / "news.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ELECTION + HEADLINED))
+    ingest([tmp_path / "news.jsonl"], IndexStore(tmp_path / "index"), IndexSettings(), embedder, DIM)
+    answer = Newsbot(make_settings(tmp_path / "index"), llm=None).ask("Which building took this year's national architecture prize?")
     assert not answer.refused, answer.note
     assert "harbour library" in answer.answer.splitlines()[0]
 
