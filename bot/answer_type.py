@@ -221,10 +221,11 @@ class Asks:
     holds: str | None = None  # "leads" in "Who leads the BLA?": a standing role, asked with a verb
     counted: str | None = None  # "children" in "How many children were killed?": what the figure counts
     role_of: str | None = None  # "BLA" in "Who is the BLA spokesman?": whose the role is
+    topic: str | None = None  # "India" in "What did Asif say about India's role?": what the agent speaks of
 
     def describe(self) -> str:
         if self.agent:
-            return f"what {self.agent} said"
+            return f"what {self.agent} said" + (f" about {self.topic}" if self.topic else "")
         if self.role:
             return f"who the {self.role_of + ' ' if self.role_of else ''}{self.role} is"
         if self.counted and self.count_of:
@@ -264,10 +265,13 @@ def analyse(question: str) -> Asks:
         kind = "name"
     if choices(question) and kind in (None, "name", "organisation", "person"):
         kind = "choice"
-    agent = role = count_of = holds = counted = None
+    agent = role = count_of = holds = counted = topic = None
     if m := _SPEECH_QUESTION.search(question):
         names = _PROPER.findall(m.group("agent"))
         agent = re.sub(r"[’']s\b", "", names[0]) if names else None  # "Pakistan’s Foreign Office" -> its words
+        if agent and (about := re.match(r"\s+about\s+(?:the\s+)?(.+)", question[m.end():])):
+            topics = _PROPER.findall(about.group(1))
+            topic = re.sub(r"[’']s\b", "", topics[0]) if topics and about.group(1).startswith(topics[0]) else None
     if _NAMED_ROLE.match(question):
         kind = "person"
     if ((m := _ROLE_QUESTION.match(question)) or (m := _NAMED_ROLE.match(question))) and kind == "person":
@@ -296,7 +300,7 @@ def analyse(question: str) -> Asks:
                 break
             words.append(w)
         counted = " ".join(words) or None
-    return Asks(kind, agent, role, count_of, holds, counted, role_of)
+    return Asks(kind, agent, role, count_of, holds, counted, role_of, topic)
 
 
 # "Which group lost more people: civilians or law enforcement personnel?": the answer is one of the options,
@@ -621,6 +625,9 @@ def states(asks: Asks, sentence: str, similar) -> bool:
     by a named person, the counted event? `similar(word, sentence)` tells whether a word of the
     sentence means what `word` means (a shared stem or a close word embedding)."""
     if asks.agent and not (Literal(asks.agent, 1.0).found_in(sentence) and _REPORTING.search(sentence)):
+        return False
+    # "What did Asif say about India's role?": said of India ("Indian" too), not of something else
+    if asks.topic and not re.search(rf"(?<![\w-]){re.escape(asks.topic)}", sentence, re.I):
         return False
     if asks.role and not re.search(r"(?<![\w-])" + _SPOKES.sub(_SPOKES.pattern, re.escape(asks.role)) + r"(?![\w-])", sentence, re.I):
         return False

@@ -89,6 +89,9 @@ from bot.answer_type import Asks, analyse, answer_keys, asked_noun, asking_sente
     ("Which position does the minister who visited Quetta hold?", Asks("office")),
     ("Which side lost more people: the police or the militants?", Asks("choice")),
     ("Did the attacks happen in Quetta or Karachi?", Asks(None)),  # no options at the end after a break
+    # What the agent speaks of, when a name: the sentence where it speaks must mention it.
+    ("What did Jaiswal say about Pakistan's claims?", Asks(agent="Jaiswal", topic="Pakistan")),
+    ("What did the BLA say about the attacks?", Asks(agent="BLA")),
 ])
 def test_questions_are_analysed(question, asks):
     assert analyse(question) == asks
@@ -438,6 +441,15 @@ def test_the_kind_asked_from_the_article_a_question_names_is_evidence_however_it
     assert not answer.refused, answer.note
     assert answer.answer.startswith("Islamabad, Feb 2:") and "on Sunday" in answer.answer.splitlines()[0]
     assert newsbot.ask("In the Quetta report, who visited the hospital?").refused
+
+
+def test_what_someone_said_about_a_name_needs_a_sentence_of_theirs_about_it(newsbot):
+    answer = newsbot.ask("What did Jaiswal say about Pakistan?")
+    assert not answer.refused, answer.note
+    assert "Jaiswal" in answer.answer.splitlines()[0] and "Pakistan" in answer.answer.splitlines()[0]
+    # Khawaja Asif speaks of female attackers and civilians; India is mentioned only by others
+    refused = newsbot.ask("What did Khawaja Asif say about India's alleged role?")
+    assert refused.refused and "about India" in refused.note
 
 
 def test_a_dateline_question_about_an_article_without_one_is_refused(newsbot):
