@@ -24,6 +24,7 @@ never copied into the repository):
   sample-new8     the same, bench/data/sample_new8.jsonl: 30 more, by a second helper at the same time as sample-new9
   sample-new9     the same, bench/data/sample_new9.jsonl: 30 more, written the same way in session 19
   sample-new11    the same, bench/data/sample_new11.jsonl: 30 more, written the same way in session 20
+  sample-new10    the same, bench/data/sample_new10.jsonl: 30 more, by a second helper in session 20 (delivered after sample-new11's changes)
 
 Accuracy is strict: an answer counts when an alias is in its lead (the first line, up to its first
 citation marks; `bot.evaluate.lead`); a refusal of an answerable question is wrong. "any" is the looser
@@ -58,7 +59,7 @@ HELDOUT_WEEKS = {
 }
 ALL_SETS = ("dev", "train", "heldout", "heldout2", "dev-absent", "heldout-absent", "heldout2-absent", "train-absent", "stress",
             "sample", "sample-new", "sample-new2", "sample-new3", "sample-new4", "sample-new5",
-            "sample-new6", "sample-new7", "sample-new8", "sample-new9", "sample-new11")
+            "sample-new6", "sample-new7", "sample-new8", "sample-new9", "sample-new11", "sample-new10")
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -146,6 +147,7 @@ def make_sets(names: list[str]) -> dict[str, tuple[list[Path], Path]]:
     sets["sample-new8"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new8.jsonl")
     sets["sample-new9"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new9.jsonl")
     sets["sample-new11"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new11.jsonl")
+    sets["sample-new10"] = ([ROOT / "corpus"], ROOT / "bench/data/sample_new10.jsonl")
     return {n: sets[n] for n in names}
 
 
