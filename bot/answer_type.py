@@ -64,7 +64,7 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
     ("person", re.compile(r"(?i:\b(which|what) (?:(?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)[\w’']+ ){0,2}(official|minister|diplomat|spokes(person|man|woman)|person|"
                           r"leader|analyst|witness|commander|envoy|player|coach|actor|actress|singer|star|superstar|legend|politician|candidate|senator|lawmaker|"
                           r"governor|judge|author|rapper|musician|artist|athlete|executive|founder|billionaire|celebrity|journalist|footballer|"
-                          r"quarterback|MP|son|daughter|child|children|wife|husband)s?\b(?![’']))|^\s*(?i:who (is|was) (the |an? ))[a-z]|^\s*(?i:who (is|was) )[A-Z][\w.-]*(\s+[A-Z][\w.-]*)*[’']s [a-z]"), None),
+                          r"quarterback|MP|son|daughter|child|children|wife|husband|woman|women|man|men|individual)s?\b(?![’']))|^\s*(?i:who (is|was) (the |an? ))[a-z]|^\s*(?i:who (is|was) )[A-Z][\w.-]*(\s+[A-Z][\w.-]*)*[’']s [a-z]"), None),
     # "In which part of Pakistan ...?" is answered by a direction or a kind of area (strict: "which borders
     # Iran" does not say where in Pakistan).
     # Only of a place: "which part of San Diego Padres pitcher Joe Musgrove" asks for a body part.
@@ -460,6 +460,7 @@ _GENERIC_NOUNS = {"percentage", "percent", "proportion", "share", "number", "amo
                   "condition", "situation", "message", "claim", "explanation", "promise", "warning",
                   # when or how far along something happened ("At what point ...?" is answered by "at the height of ...")
                   "point", "phase", "stage", "moment", "juncture", "aspect", "detail", "details", "factor", "factors",
+                  "element", "component", "portion", "trouble", "difficulty", "challenge", "beat", "section",
                   # organisations, which articles name ("Norhaven Marine will buy ...") without the class word
                   "company", "firm", "business", "brand", "team", "club", "group", "organisation", "organization",
                   "institution", "body", "entity",
@@ -495,7 +496,8 @@ def thing_asked(question: str) -> str | None:
 _PLAIN_ADJECTIVES = {"new", "main", "major", "other", "first", "last", "latest", "big", "biggest", "large", "largest",
                      "small", "key", "same", "specific", "particular", "exact", "own", "top", "different",
                      "recent", "previous", "next", "popular", "famous", "certain", "overall", "final", "best",
-                     "further", "additional", "more", "such", "similar", "initial", "early", "earlier", "later"}
+                     "further", "additional", "more", "such", "similar", "initial", "early", "earlier", "later",
+                     "second", "third", "fourth", "fifth", "two", "three", "four", "five", "both", "several", "remaining"}
 _ADJECTIVE_ENDING = re.compile(r"(?:al|ic|ive|ous|ful|less|ed|able|ible|ary|ly|est)$")
 
 

@@ -171,8 +171,9 @@ class Newsbot:
             cands = [c for c in cands if not all(l.found_in(corpus.texts[c.doc_id]) for l in aside)] or cands
         outlets = _outlets(corpus, hits)
         if asks_outlet(query, outlets):
-            named = outlets_named(query, outlets) if asks_outlet(query, outlets_named(query, outlets)) else outlets
-            cands = [c for c in cands if corpus.docs[c.doc_id].metadata.get("source") in named] or cands
+            named = outlets_named(query, outlets)
+            among = named if len(named) >= 2 else outlets
+            cands = [c for c in cands if corpus.docs[c.doc_id].metadata.get("source") in among] or cands
         if ev.asks_latest(query):
             cands = ev.prefer_recent(cands, {c.doc_id: corpus.docs[c.doc_id].metadata.get("published_at") for c in cands})
         # Refusal per passage: the question's names, years and figures must be stated by the passage a

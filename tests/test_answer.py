@@ -181,9 +181,16 @@ def test_which_of_two_named_outlets_is_answered_from_their_articles(newsbot):
     assert answer.answer.startswith("Daijiworld Media Network: ") and "Jaiswal" in answer.answer.splitlines()[0]
 
 
+def test_which_outlet_is_answered_from_an_article_whose_outlet_is_known(newsbot):
+    # The closest wording is in an article with no outlet; Daijiworld's says it otherwise.
+    answer = newsbot.ask("Which outlet calls Balochistan the largest and most underprivileged province?")
+    assert not answer.refused, answer.note
+    assert answer.answer.startswith("Daijiworld Media Network: ")
+
+
 def test_a_report_the_question_sets_aside_is_not_cited(newsbot):
     # Two articles say the US reiterated its solidarity; the one naming Natalie Baker has no outlet.
-    answer = newsbot.ask("Besides the article that names Natalie Baker, which outlet reports Washington's solidarity with Pakistan?")
+    answer = newsbot.ask("Besides the article that names Natalie Baker, which outlet says the United States reiterated its solidarity?")
     assert not answer.refused, answer.note
     assert answer.answer.startswith("Daijiworld Media Network: ")
     assert not any("Natalie Baker" in newsbot.corpus.texts[c.doc_id] for c in answer.citations)

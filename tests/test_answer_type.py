@@ -92,6 +92,7 @@ from bot.answer_type import Asks, analyse, answer_keys, asked_noun, asking_sente
     # What the agent speaks of, when a name: the sentence where it speaks must mention it.
     ("What did Jaiswal say about Pakistan's claims?", Asks(agent="Jaiswal", topic="Pakistan")),
     ("What did the BLA say about the attacks?", Asks(agent="BLA")),
+    ("Which woman spoke for the US embassy?", Asks("person")),
 ])
 def test_questions_are_analysed(question, asks):
     assert analyse(question) == asks
@@ -267,6 +268,8 @@ def test_the_noun_a_which_question_asks_for(question, noun):
     ("Which news organisation wrote that warnings helped?", None),  # the cited article's outlet answers it
     ("What curb did security forces impose in Quetta?", None),  # a measure: "restricted movement"
     ("Which law-enforcement facilities were attacked?", "law-enforcement"),  # "facilities" is generic
+    ("Which third element does the report name?", None),  # an ordinal names no class
+    ("What portion of the resources do the groups demand?", None),  # "a larger share"
 ])
 def test_the_thing_a_question_asks_for_that_answering_articles_mention(question, thing):
     from bot.answer_type import thing_asked
