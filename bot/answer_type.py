@@ -32,7 +32,7 @@ _TYPES: list[tuple[str, re.Pattern, re.Pattern | None]] = [
     # "number of" and "death toll" ask for a figure when the question asks what it is, not when they only
     # qualify the thing asked for ("Which hospital received the largest number of casualties?").
     ("number", re.compile(r"\bhow (many|much)\b|\bwhat (?:is|was|were|are|has been|had been)? ?the (?:\w+ ){0,2}(?:number of|death toll|toll)\b|"
-                          r"\bwhat number\b", re.I),
+                          r"\bwhat number\b|\bwhat (?:\w+ ){0,2}(?:death toll|toll|tally)\b|\bwhat (?:figure|count|total) (?:did|does|do|was|is|were)\b", re.I),
      re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|scores)\b", re.I)),
     # "How long did it last?" wants a span ("40 hours", "two days"), which a bare weekday does not give.
     ("duration", re.compile(r"\bhow long\b(?!\s+ago)", re.I),
@@ -300,6 +300,9 @@ def analyse(question: str) -> Asks:
                 break
             words.append(w)
         counted = " ".join(words) or None
+    # "What civilian death toll ...?": the toll of civilians
+    if kind == "number" and not counted and (m := re.search(r"\bwhat ((?:[a-z]+ ){1,2}?)(?:death )?(?:toll|tally)\b", question, re.I)):
+        counted = " ".join(w for w in m.group(1).split() if w.lower() not in _NOT_COUNTED and w.lower() != "death") or None
     return Asks(kind, agent, role, count_of, holds, counted, role_of, topic)
 
 

@@ -93,6 +93,10 @@ from bot.answer_type import Asks, analyse, answer_keys, asked_noun, asking_sente
     ("What did Jaiswal say about Pakistan's claims?", Asks(agent="Jaiswal", topic="Pakistan")),
     ("What did the BLA say about the attacks?", Asks(agent="BLA")),
     ("Which woman spoke for the US embassy?", Asks("person")),
+    # A toll or tally asks for a figure, of what precedes it
+    ("What civilian death toll did the minister give?", Asks("number", counted="civilian")),
+    ("What figure did the army give for militants killed?", Asks("number")),
+    ("What figure in politics resigned?", Asks(None)),
 ])
 def test_questions_are_analysed(question, asks):
     assert analyse(question) == asks
