@@ -221,7 +221,6 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     soft = weight("typed") if asks.kind in SOFT else 0.0
     # So does a sentence giving the account the question names ("According to the guard, ...").
     said_by = source(question)
-    # ... or comes from the article it names by dateline or outlet.
     # The headline's words that the question lacks often name the answer; not for figures, which headlines
     # seldom give ("How many runners finished?" under "X and Y win the marathon").
     title_new = {c.doc_id: _title_news(corpus.docs[c.doc_id].metadata.get("title"), question) if asks.kind not in _FIGURES else set()
@@ -231,6 +230,7 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
         if (new := title_new[c.doc_id]):  # says what its headline says beyond the question
             c.headline = TITLE_WEIGHT * len(new & tokens) / len(new)
             c.score += c.headline
+        # ... or comes from the article it names by dateline or outlet.
         if named and named.found_in(article_head(corpus.docs[c.doc_id].metadata)):
             c.score += weight("typed")
         if naming and all(l.found_in(corpus.texts[c.doc_id]) for l in naming):

@@ -165,10 +165,10 @@ class Newsbot:
     def _evidence(self, corpus: Corpus, retriever: HybridRetriever, hits, query: str) -> tuple[list[ev.Evidence], str | None]:
         """The candidate sentences an answer may quote, best first, and why the question is refused (or None)."""
         cands = ev.gather(corpus, hits, query, self.embedder)
-        # "Which outlet ...?" is answered by an article whose outlet is known; "Asianet or Daijiworld: which
-        # one ...?" by one of those named.
         if aside := report_set_aside(query):  # "Apart from the report that names X, ...": not that article
             cands = [c for c in cands if not all(l.found_in(corpus.texts[c.doc_id]) for l in aside)] or cands
+        # "Which outlet ...?" is answered by an article whose outlet is known; "Asianet or Daijiworld: which
+        # one ...?" by one of those named.
         outlets = _outlets(corpus, hits)
         if asks_outlet(query, outlets):
             named = outlets_named(query, outlets)
