@@ -317,6 +317,10 @@ def choices(question: str) -> tuple[str, str] | None:
     return (m.group("a"), m.group("b")) if m else None
 
 
+_ASKED_COUNT = re.compile(r"\b(?:which|what) (two|three|four)\b", re.I)
+_HOW_MANY_ASKED = {"two": 2, "three": 3, "four": 4}
+
+
 def has_kind(kind: str | None, sentence: str, question: str) -> bool:
     """Does the sentence contain the kind of thing asked for (besides what the question already names)?"""
     if kind is None:
@@ -325,7 +329,9 @@ def has_kind(kind: str | None, sentence: str, question: str) -> bool:
     if kind == "name":
         return any(_bare(w) not in asked and not _CALENDAR.fullmatch(w) for w in _CAPITALISED.findall(sentence))
     if kind in ("country", "city", "state"):
-        return any(p not in asked for p in _place_names(sentence, _PLACES[kind]()))
+        # "Which two countries border it?": two of them, besides those the question names
+        return len({p for p in _place_names(sentence, _PLACES[kind]()) if p not in asked}) >= _HOW_MANY_ASKED.get(
+            (m.group(1).lower() if (m := _ASKED_COUNT.search(question)) else ""), 1)
     if kind == "choice":  # each option's last word, in any inflection
         roots = set(root_tokens(sentence))
         compared = re.search(r"\b(?:more|most|fewer|less|least|larger|bigger|higher|lower|greater)\b", question, re.I)

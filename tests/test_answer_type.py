@@ -103,6 +103,9 @@ def test_questions_are_analysed(question, asks):
 
 
 @pytest.mark.parametrize("kind, sentence, question, expected", [
+    ("country", "Pakistan’s Balochistan province saw attacks.", "Which two countries border the province?", False),
+    ("country", "The province, which borders Iran and Afghanistan, saw attacks.", "Which two countries border the province?", True),
+    ("country", "Pakistan’s Balochistan province saw attacks.", "Which country borders the province?", True),
     ("office", "Pakistan’s Defence Minister Khawaja Asif said two attacks involved women.",
      "What post is held by the official who said women took part?", True),
     ("office", "Khawaja Asif said two attacks involved women.", "What post is held by the official who said women took part?", False),
