@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.literals import Literal
+from index.literals import SET_ASIDE, Literal
 from index.text import STOPWORDS, root_tokens, sentences
 
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
@@ -593,7 +593,7 @@ _NAMING = re.compile(rf"\b{_REPORT}s?\s+(?:that|which)\s+(?:mentions|names|quote
 
 def report_set_aside(question: str) -> list[Literal]:
     """What the article a question sets aside mentions ("Apart from the report that names Natalie Baker, ...")."""
-    m = re.search(r"\b(?:apart from|aside from|besides|other than|except(?: for)?|excluding)\s+(?:the|an?)\s+([^,?;:]+)", question, re.I)
+    m = re.search(SET_ASIDE + r"\s+(?:the|an?)\s+([^,?;:]+)", question, re.I)
     return report_naming(m.group(1)) if m else []
 
 

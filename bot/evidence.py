@@ -17,6 +17,7 @@ import numpy as np
 from bot.answer_type import (PARTICLES, SOFT, STRICT, Asks, analyse, answer_keys, asked_noun, asking_sentence,
                              asks_dateline, has_kind, new_name, offers, report_naming, report_of, source, states)
 from bot.scorer import FEATURES, confidence, confidence_features, probabilities, weight
+from index.article import headline
 from index.literals import Literal, extract, match_fraction
 from index.retrieve import Hit, article_head
 from index.store import Corpus
@@ -65,6 +66,7 @@ class Evidence:
     position: int = 0  # sentence number in its article
     features: np.ndarray | None = None  # bot.scorer.FEATURES, for fitting the scorer
     dateline: bool = False  # opens with its article's dateline, when the question asks for it
+    named_article: bool = False  # comes from the article the question names by dateline or outlet (`report_of`)
     headline: float = 0.0  # the part of `score` from saying its headline's words (left out of the confidence model's inputs)
 
 
@@ -223,15 +225,16 @@ def gather(corpus: Corpus, hits: list[Hit], question: str, embedder, max_hits: i
     said_by = source(question)
     # The headline's words that the question lacks often name the answer; not for figures, which headlines
     # seldom give ("How many runners finished?" under "X and Y win the marathon").
-    title_new = {c.doc_id: _title_news(corpus.docs[c.doc_id].metadata.get("title"), question) if asks.kind not in _FIGURES else set()
-                 for c in cands}
+    title_new = {d: _title_news(headline(corpus.docs[d].metadata), question) if asks.kind not in _FIGURES else set()
+                 for d in {c.doc_id for c in cands}}
     for c, p, tokens in zip(cands, probabilities(scored), token_sets):
         c.score = float(p) + soft * c.typed + (weight("typed") if said_by and said_by.found_in(c.text) else 0.0)
         if (new := title_new[c.doc_id]):  # says what its headline says beyond the question
             c.headline = TITLE_WEIGHT * len(new & tokens) / len(new)
             c.score += c.headline
         # ... or comes from the article it names by dateline or outlet.
-        if named and named.found_in(article_head(corpus.docs[c.doc_id].metadata)):
+        c.named_article = bool(named and named.found_in(article_head(corpus.docs[c.doc_id].metadata)))
+        if c.named_article:
             c.score += weight("typed")
         if naming and all(l.found_in(corpus.texts[c.doc_id]) for l in naming):
             c.score += weight("typed")

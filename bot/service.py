@@ -11,8 +11,8 @@ from pathlib import Path
 
 from bot import evidence as ev
 from bot.answer import Answer, Citation, Retrieved
-from bot.answer_type import (analyse, answer_words, asks_outlet, has_kind, mentions, outlets_named, report_of,
-                             report_set_aside, role_words, thing_asked)
+from bot.answer_type import (analyse, answer_words, asks_outlet, has_kind, mentions, outlets_named, report_set_aside,
+                             role_words, thing_asked)
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.followup import rewrite_with_llm, standalone
@@ -25,7 +25,7 @@ from index.ingest import IngestReport, Progress, ingest, ingest_articles
 from index.literals import extract
 from index.text import root_tokens
 from index.rerank import get_reranker
-from index.retrieve import HybridRetriever, article_head
+from index.retrieve import HybridRetriever
 from index.store import Corpus, open_store
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,8 @@ class Newsbot:
         answer = Answer(question=question, answer="", refused=False, mode="extractive", id=id,
                         standalone_question=query if query != question else None)
         answer.retrieved = [Retrieved(h.doc_id, h.chunk_id, round(h.score, 5)) for h in hits]
-        cands, why_not = self._evidence(corpus, retriever, hits, query)
+        outlets = _outlets(corpus, hits)
+        cands, why_not = self._evidence(corpus, retriever, hits, query, outlets)
         generate_ms = 0.0
         if why_not:
             answer.answer, answer.refused, answer.mode, answer.note = REFUSAL, True, "refused", why_not
@@ -147,7 +148,7 @@ class Newsbot:
                 generate_ms = (time.perf_counter() - t) * 1000
             if not done:
                 self._extract(corpus, answer, chosen[: self.settings.answer.max_evidence])
-            if asks_outlet(query, _outlets(corpus, hits)) and answer.citations and answer.citations[0].source:  # "Which outlet ...?"
+            if asks_outlet(query, outlets) and answer.citations and answer.citations[0].source:  # "Which outlet ...?"
                 answer.answer = f"{answer.citations[0].source}: {answer.answer}"
             if analyse(query).kind in ("number", "time", "duration"):
                 self._conflicts(corpus, answer, cands, chosen[0])
@@ -162,14 +163,15 @@ class Newsbot:
             conversation.add(answer)
         return answer
 
-    def _evidence(self, corpus: Corpus, retriever: HybridRetriever, hits, query: str) -> tuple[list[ev.Evidence], str | None]:
+    def _evidence(self, corpus: Corpus, retriever: HybridRetriever, hits, query: str,
+                  outlets: set[str] | None = None) -> tuple[list[ev.Evidence], str | None]:
         """The candidate sentences an answer may quote, best first, and why the question is refused (or None)."""
         cands = ev.gather(corpus, hits, query, self.embedder)
         if aside := report_set_aside(query):  # "Apart from the report that names X, ...": not that article
             cands = [c for c in cands if not all(l.found_in(corpus.texts[c.doc_id]) for l in aside)] or cands
         # "Which outlet ...?" is answered by an article whose outlet is known; "Asianet or Daijiworld: which
         # one ...?" by one of those named.
-        outlets = _outlets(corpus, hits)
+        outlets = _outlets(corpus, hits) if outlets is None else outlets
         if asks_outlet(query, outlets):
             named = outlets_named(query, outlets)
             among = named if len(named) >= 2 else outlets
@@ -184,13 +186,10 @@ class Newsbot:
         why_not = self._refusal_reason(query, hits, cands, retriever, gates=False)
         if not why_not and not stated:
             why_not = f"no retrieved passage states {', '.join(missing)}"
-        # The article the question names by dateline or outlet ("the Islamabad dispatch"), when retrieved
-        named = report_of(query)
-        named_docs = {c.doc_id for c in stated if named and named.found_in(article_head(corpus.docs[c.doc_id].metadata))}
-        return stated, why_not or self._refusal_reason(query, hits, stated, retriever, named_docs=named_docs)
+        return stated, why_not or self._refusal_reason(query, hits, stated, retriever)
 
     def _refusal_reason(self, query: str, hits, cands: list[ev.Evidence], retriever: HybridRetriever,
-                        gates: bool = True, named_docs: set[str] = frozenset()) -> str | None:
+                        gates: bool = True) -> str | None:
         """Why the question is refused, or None. The evidence gates (weak similarity, the confidence model,
         fitted on the candidates that state the question's constraints) judge only those (`gates`)."""
         if not query:
@@ -224,7 +223,7 @@ class Newsbot:
                 (asks.role or asks.holds or asks.kind in ("description", "office", "choice")) and any(c.typed for c in shown)
                 or any(c.dateline for c in shown)
                 # ... and so is the kind asked for, from the article the question names ("In the Quetta report, who ...?")
-                or asks.kind and shown[0].typed and shown[0].doc_id in named_docs):
+                or asks.kind and shown[0].typed and shown[0].named_article):
             return f"best evidence is too weak (similarity {strongest:.2f} < {self.settings.retrieval.min_dense_score})"
         # "When will schools reopen?" answered by the one sentence with a date: a time is only an answer
         # with the event it dates. Measured on every set's "when" questions (bench/quality_runs.md, session

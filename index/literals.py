@@ -157,7 +157,8 @@ _OPTIONS = re.compile(r"(?P<a>\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)\s*,?\s+o
 
 
 # "Apart from the report that names Natalie Baker, which outlet ...?": what is set aside is no constraint.
-_EXCEPT = re.compile(r"\b(?:apart from|aside from|besides|other than|except(?: for)?|excluding)\b[^,?;:]*", re.I)
+SET_ASIDE = r"\b(?:apart from|aside from|besides|other than|except(?: for)?|excluding)\b"  # also bot.answer_type.report_set_aside
+_EXCEPT = re.compile(SET_ASIDE + r"[^,?;:]*", re.I)
 
 
 def _offered(question: str) -> list[tuple[int, int]]:
